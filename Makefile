@@ -1,0 +1,95 @@
+# goc — build, test, benchmark.
+#   make demo     build the examples and run a short showcase
+#   make test     header checks + the whole test suite (futex and GOC_NO_FUTEX)
+#   make tsan     the suite under ThreadSanitizer
+#   make asan     the suite under AddressSanitizer + UBSan
+#   make bench    benchmarks: goc against Go and pthreads, with ratios
+# Missing Debian packages are installed when run as root; otherwise make
+# stops and prints the apt-get command.
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -std=c11 -Wall -Wextra -pedantic
+CPPFLAGS += -I.
+LDLIBS  += -pthread
+B       := build
+
+HEADERS := atomic.h sync.h
+TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap
+# Each suite is built twice: on futexes, and on the portable parking table.
+TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap
+EXAMPLES := hello_sync
+CRITERION_FLAGS ?= --jobs 1 --short-filename
+
+DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
+DEPS_BENCH := golang-go libstb-dev
+
+.PHONY: all test tsan asan demo bench deps-test deps-bench check-headers clean run-tests
+all: $(TEST_BINS)
+
+deps-test:
+	@sh scripts/deps.sh $(DEPS_TEST)
+deps-bench:
+	@sh scripts/deps.sh $(DEPS_BENCH)
+
+check-headers: deps-test
+	@sh scripts/check-headers.sh
+
+# ---- tests ---------------------------------------------------------------
+$(B)/impl.o: tests/impl.c $(HEADERS) | $(B)/tests
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/impl_nofutex.o: tests/impl.c $(HEADERS) | $(B)/tests
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -c $< -o $@
+$(B)/tests/%: tests/%.c tests/testutil.h $(HEADERS) $(B)/impl.o
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/impl.o -o $@ -lcriterion $(LDLIBS)
+$(B)/tests/%_nofutex: tests/%.c tests/testutil.h $(HEADERS) $(B)/impl_nofutex.o
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< $(B)/impl_nofutex.o -o $@ -lcriterion $(LDLIBS)
+# The GCC trap: implementation in the same translation unit, at -O2.
+$(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ -lcriterion $(LDLIBS)
+$(B)/tests:
+	mkdir -p $@
+
+run-tests: $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+	    echo "== $$t"; $(TEST_ENV) $$t $(CRITERION_FLAGS) || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "ALL SUITES PASSED"; else echo "SOME SUITES FAILED"; exit 1; fi
+
+test: deps-test
+	@sh scripts/check-headers.sh
+	@$(MAKE) --no-print-directory run-tests
+
+tsan: deps-test
+	@$(MAKE) --no-print-directory run-tests B=build/tsan OPT=-O1 \
+	    CFLAGS="-O1 -g -fsanitize=thread" LDLIBS="-pthread -fsanitize=thread" \
+	    TEST_ENV="TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1"
+
+asan: deps-test
+	@$(MAKE) --no-print-directory run-tests B=build/asan OPT=-O1 \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDLIBS="-pthread -fsanitize=address,undefined" \
+	    TEST_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
+
+# ---- examples and demo ---------------------------------------------------
+$(B)/examples/%: examples/%.c $(HEADERS)
+	@mkdir -p $(B)/examples
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
+	@$(B)/examples/hello_sync
+
+# ---- benchmarks ------------------------------------------------------------
+$(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -Wall -Wextra $(CPPFLAGS) -O2 -DNDEBUG $< -o $@ $(LDLIBS)
+$(B)/bench/bench_go: bench/go/bench_sync.go
+	@mkdir -p $(B)/bench $(B)/gocache
+	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go
+
+bench: deps-bench $(B)/bench/bench_sync $(B)/bench/bench_go
+	@sh bench/run.sh $(B)/bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,639 @@
+/* goc atomic.h - v0.1 - typed atomics, spinning, and address wait/wake for C11
+ *
+ * goc brings Go's concurrency toolkit to C as single-header modules. This
+ * header is the floor every other goc header stands on:
+ *
+ *   - result codes (GOC_OK, GOC_CLOSED, ...) and goc_strerror()
+ *   - durations (goc_duration: signed 64-bit nanoseconds) and a monotonic clock
+ *   - typed atomics (i32, i64, u32, u64, uptr, ptr, bool), as Go's sync/atomic
+ *   - cache-line padding, goc_cpu_relax(), bounded spin-then-park backoff
+ *   - goc_wait_u32 / goc_wake_one / goc_wake_all: the one parking primitive
+ *     every blocking goc call ends in (the C analogue of C++20 atomic::wait)
+ *
+ * DO THIS ONCE
+ *   In exactly one C file:
+ *       #define GOC_ATOMIC_IMPLEMENTATION     (or GOC_IMPLEMENTATION for all)
+ *       #include "atomic.h"
+ *   Everywhere else include it plainly. The implementation is C11; the
+ *   declarations also compile as C++ (wrapped in extern "C", no _Atomic type).
+ *
+ * OPTIONS (set globally, before every include, unless said otherwise)
+ *   GOC_STATIC        every goc function is static to the translation unit.
+ *   GOC_SPIN          backoff rounds a blocked thread spins/yields before it
+ *                     parks (default 10). 0 turns spinning off entirely: on a
+ *                     strict-priority RTOS a spinning thread can starve the
+ *                     very thread it waits for. Nothing in goc spins without
+ *                     bound.
+ *   GOC_NO_FUTEX      use the portable parking table (mutex + condvar slots)
+ *                     instead of Linux futexes (only where the implementation
+ *                     is compiled). Other systems always use the table.
+ *   GOC_MALLOC(sz), GOC_CALLOC(n, sz), GOC_FREE(p)
+ *                     the allocator (only where implementations are
+ *                     compiled). Define GOC_MALLOC and GOC_FREE together;
+ *                     GOC_CALLOC is built from GOC_MALLOC if not given.
+ *   GOC_PANIC(msg)    called on programming errors that Go answers with a
+ *                     panic (negative WaitGroup counter, unlock of an unlocked
+ *                     mutex, ...). Default: "goc: <msg>" on stderr, abort().
+ *
+ * RESULT CODES
+ *   Functions that can fail return int: GOC_OK (0) or one of GOC_CLOSED,
+ *   GOC_TIMEOUT, GOC_WOULDBLOCK, GOC_EINVAL, GOC_ENOMEM, GOC_CANCELED,
+ *   GOC_DEADLINE. goc_strerror(code) names one; it never returns NULL.
+ *
+ * ATOMICS
+ *   goc_atomic_T for T in i32 i64 u32 u64 uptr ptr bool. A struct whose
+ *   zero value is 0/NULL/false; touch it only through these functions.
+ *     goc_atomic_T_load(a)            goc_atomic_T_store(a, v)
+ *     goc_atomic_T_swap(a, v) -> old  goc_atomic_T_cas(a, old, new) -> bool
+ *     integers: _add(a, d) -> new value; _and(a, m), _or(a, m) -> old value
+ *   These are sequentially consistent, like Go's. Each also has an _explicit
+ *   form taking a memory order (GOC_RELAXED, GOC_ACQUIRE, GOC_RELEASE,
+ *   GOC_ACQ_REL, GOC_SEQ_CST):
+ *     _load_explicit(a, mo)  _store_explicit(a, v, mo)  _swap_explicit(a, v, mo)
+ *     _cas_explicit(a, &expected, desired, mo_ok, mo_fail)      (strong)
+ *     _cas_weak_explicit(a, &expected, desired, mo_ok, mo_fail) (may fail
+ *         spuriously: use it in loops; cheaper on LL/SC machines such as ARM)
+ *     integers: _fetch_add_explicit, _fetch_and_explicit, _fetch_or_explicit
+ *         (return the old value)
+ *   goc_atomic_fence(mo) is a thread fence.
+ *
+ * SPINNING
+ *   GOC_CACHELINE, GOC_ALIGNED_CACHELINE (an alignment for a struct member),
+ *   goc_cpu_relax() (PAUSE on x86, YIELD on ARM).
+ *   goc_backoff b = {0};  while (!ready()) { if (!goc_backoff_snooze(&b)) park(); }
+ *   goc_backoff_snooze spins 1, 2, 4 .. 64 relax instructions, then yields
+ *   the CPU, and returns false once GOC_SPIN rounds are used: time to park.
+ *
+ * WAIT / WAKE
+ *   int  goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout);
+ *       Blocks while *addr == expected, until woken or timeout passes
+ *       (GOC_FOREVER: no limit). GOC_OK or GOC_TIMEOUT. Spurious returns
+ *       happen (as with a futex): always re-check the condition in a loop.
+ *   void goc_wake_one(goc_atomic_u32 *addr);  void goc_wake_all(goc_atomic_u32 *addr);
+ *       Wake one / every thread waiting on addr. Change *addr first.
+ *   It is safe to wake an address whose memory has been freed or reused: the
+ *   wake only compares addresses, and a thread it reaches sees a spurious
+ *   return. goc relies on this when a waiter's stack frame may already be gone.
+ *   On Linux this is a futex; elsewhere (or with GOC_NO_FUTEX) a hashed table
+ *   of parking slots, each a mutex and a FIFO of waiters with their own
+ *   condition variable. Porting goc to another OS means writing these three
+ *   functions: macOS has os_sync_wait_on_address (or __ulock_wait), Windows
+ *   WaitOnAddress; the table works everywhere pthreads do.
+ *
+ * TIME
+ *   int64_t goc_nanotime(void): monotonic nanoseconds (timer.h's goc_now).
+ *
+ * THREAD SAFETY
+ *   Everything here may be called from any thread at any time.
+ *
+ * DOES NOT
+ *   provide atomics wider than 64 bits, or a lock-free guarantee on targets
+ *   without native 64-bit atomics (the compiler's libatomic is used there).
+ */
+#ifndef GOC_ATOMIC_H
+#define GOC_ATOMIC_H
+
+/* The implementations use POSIX (clock_gettime, pthreads, syscall). Under a
+ * strict -std=c11 the C library hides those unless asked before its first
+ * header: so the file that compiles an implementation should include goc
+ * first, or be built with -D_DEFAULT_SOURCE (or -std=gnu11). */
+#if (defined(GOC_IMPLEMENTATION) || defined(GOC_ATOMIC_IMPLEMENTATION) ||      \
+     defined(GOC_SYNC_IMPLEMENTATION) || defined(GOC_CHAN_IMPLEMENTATION) ||   \
+     defined(GOC_POOL_IMPLEMENTATION) || defined(GOC_TIMER_IMPLEMENTATION) ||  \
+     defined(GOC_CONTEXT_IMPLEMENTATION)) && !defined(_GNU_SOURCE) &&           \
+     !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <limits.h>
+#ifndef __cplusplus
+#include <stdatomic.h>
+#include <stdalign.h>
+#endif
+#if defined(_POSIX_C_SOURCE) || defined(__unix__) || defined(__APPLE__)
+#include <sched.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- linkage ------------------------------------------------------------ */
+
+#ifdef GOC_STATIC
+#  if defined(__GNUC__) || defined(__clang__)
+#    define GOC_DEF static __attribute__((unused))
+#  else
+#    define GOC_DEF static
+#  endif
+#else
+#  define GOC_DEF extern
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define GOC_INLINE static inline __attribute__((unused))
+#else
+#  define GOC_INLINE static inline
+#endif
+
+/* A blocking function must be opaque to the optimiser's inter-procedural
+ * analysis: GCC 12 at -O2, seeing the whole body in the same translation
+ * unit, concluded that goc_cond_wait cannot change a private static flag and
+ * turned `while (!ready) goc_cond_wait(...)` into an endless loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#  define GOC_NOIPA __attribute__((noipa))
+#elif defined(__clang__)
+#  define GOC_NOIPA __attribute__((noinline))
+#else
+#  define GOC_NOIPA
+#endif
+
+/* ---- results ------------------------------------------------------------ */
+
+#define GOC_OK          0
+#define GOC_CLOSED     (-1)  /* channel closed */
+#define GOC_TIMEOUT    (-2)  /* the time given ran out */
+#define GOC_WOULDBLOCK (-3)  /* a try_ operation could not proceed now */
+#define GOC_EINVAL     (-4)  /* invalid argument */
+#define GOC_ENOMEM     (-5)  /* out of memory */
+#define GOC_CANCELED   (-6)  /* context canceled */
+#define GOC_DEADLINE   (-7)  /* context deadline exceeded */
+
+GOC_DEF const char *goc_strerror(int result);
+
+/* ---- durations ---------------------------------------------------------- */
+
+typedef int64_t goc_duration;
+#define GOC_NANOSECOND  ((goc_duration)1)
+#define GOC_MICROSECOND ((goc_duration)1000)
+#define GOC_MILLISECOND ((goc_duration)1000000)
+#define GOC_SECOND      ((goc_duration)1000000000)
+#define GOC_FOREVER     ((goc_duration)-1)   /* only for goc_wait_u32 */
+
+/* Monotonic nanoseconds since an arbitrary point (CLOCK_MONOTONIC). */
+GOC_DEF int64_t goc_nanotime(void);
+
+/* ---- options ------------------------------------------------------------ */
+
+#ifndef GOC_SPIN
+#define GOC_SPIN 10
+#endif
+
+#ifndef GOC_PANIC
+GOC_DEF void goc_panic_default(const char *msg);
+#define GOC_PANIC(msg) goc_panic_default(msg)
+#endif
+
+/* ---- cache lines and spinning ------------------------------------------ */
+
+#if defined(__aarch64__) && defined(__APPLE__)
+#  define GOC_CACHELINE 128
+#else
+#  define GOC_CACHELINE 64
+#endif
+
+#ifdef __cplusplus
+#  define GOC_ALIGNAS(n) alignas(n)
+#else
+#  define GOC_ALIGNAS(n) _Alignas(n)
+#endif
+#define GOC_ALIGNED_CACHELINE GOC_ALIGNAS(GOC_CACHELINE)
+
+/* Tell the CPU we are in a spin loop: it saves power and, on x86, stops the
+ * loop from flooding the memory pipeline (and the sibling hyperthread). */
+GOC_INLINE void goc_cpu_relax(void) {
+#if defined(__i386__) || defined(__x86_64__)
+    __asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+    __asm__ __volatile__("yield" ::: "memory");
+#elif defined(__riscv)
+    __asm__ __volatile__(".insn i 0x0F, 0, x0, x0, 0x010" ::: "memory"); /* pause hint */
+#elif defined(__GNUC__) || defined(__clang__)
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Exponential backoff for spin-then-park loops (crossbeam's Backoff, bounded
+ * by GOC_SPIN). Zero value ready. */
+typedef struct goc_backoff { unsigned step; } goc_backoff;
+
+#define GOC_BACKOFF_SPIN_LIMIT 6   /* rounds that spin 2^step relaxes; later rounds yield */
+
+/* One backoff round; false once the GOC_SPIN budget is used (park now). */
+GOC_INLINE bool goc_backoff_snooze(goc_backoff *b) {
+    if (b->step >= (unsigned)GOC_SPIN) return false;
+    if (b->step < GOC_BACKOFF_SPIN_LIMIT) {
+        for (unsigned i = 0; i < (1u << b->step); i++) goc_cpu_relax();
+    } else {
+#if defined(_POSIX_C_SOURCE) || defined(__unix__) || defined(__APPLE__)
+        sched_yield();   /* more threads than cores: let the holder run */
+#else
+        for (unsigned i = 0; i < (1u << GOC_BACKOFF_SPIN_LIMIT); i++) goc_cpu_relax();
+#endif
+    }
+    b->step++;
+    return true;
+}
+
+/* Spin only, never yield: for waits that are known to be a few instructions
+ * long (another thread is inside a tiny critical section). */
+GOC_INLINE void goc_backoff_spin(goc_backoff *b) {
+    unsigned s = b->step < GOC_BACKOFF_SPIN_LIMIT ? b->step : GOC_BACKOFF_SPIN_LIMIT;
+    for (unsigned i = 0; i < (1u << s); i++) goc_cpu_relax();
+    if (b->step <= GOC_BACKOFF_SPIN_LIMIT) b->step++;
+}
+
+/* ---- typed atomics ------------------------------------------------------ */
+/*
+ * Each goc_atomic_T wraps a plain, naturally aligned field, so the public
+ * header exposes no _Atomic type (C++ cannot include <stdatomic.h> before
+ * C++23). In C the field is accessed through a cast to _Atomic T *, with the
+ * C11 <stdatomic.h> operations; a _Static_assert below checks that _Atomic T
+ * has the same size and alignment, which holds on every gcc/clang target. In
+ * C++ the same operations are the GCC/Clang __atomic builtins, which are
+ * what both compilers implement <stdatomic.h> with: one memory model.
+ *
+ * 64-bit fields are 8-aligned even on 32-bit targets (i386 aligns int64_t
+ * to 4 in structs, and an atomic that straddles a cache line is not atomic
+ * on every CPU).
+ */
+
+#ifdef __cplusplus
+#  define GOC_RELAXED __ATOMIC_RELAXED
+#  define GOC_ACQUIRE __ATOMIC_ACQUIRE
+#  define GOC_RELEASE __ATOMIC_RELEASE
+#  define GOC_ACQ_REL __ATOMIC_ACQ_REL
+#  define GOC_SEQ_CST __ATOMIC_SEQ_CST
+#  define GOC__A(T, p)                  (p)
+#  define GOC__LOAD(T, p, mo)           __atomic_load_n(p, mo)
+#  define GOC__STORE(T, p, v, mo)       __atomic_store_n(p, v, mo)
+#  define GOC__SWAP(T, p, v, mo)        __atomic_exchange_n(p, v, mo)
+#  define GOC__CAS(T, p, e, d, w, s, f) __atomic_compare_exchange_n(p, e, d, w, s, f)
+#  define GOC__FADD(T, p, v, mo)        __atomic_fetch_add(p, v, mo)
+#  define GOC__FAND(T, p, v, mo)        __atomic_fetch_and(p, v, mo)
+#  define GOC__FOR(T, p, v, mo)         __atomic_fetch_or(p, v, mo)
+GOC_INLINE void goc_atomic_fence(int mo) { __atomic_thread_fence(mo); }
+#else
+#  define GOC_RELAXED memory_order_relaxed
+#  define GOC_ACQUIRE memory_order_acquire
+#  define GOC_RELEASE memory_order_release
+#  define GOC_ACQ_REL memory_order_acq_rel
+#  define GOC_SEQ_CST memory_order_seq_cst
+#  define GOC__A(T, p)                  ((_Atomic(T) *)(p))
+#  define GOC__LOAD(T, p, mo)           atomic_load_explicit(GOC__A(T, p), (memory_order)(mo))
+#  define GOC__STORE(T, p, v, mo)       atomic_store_explicit(GOC__A(T, p), v, (memory_order)(mo))
+#  define GOC__SWAP(T, p, v, mo)        atomic_exchange_explicit(GOC__A(T, p), v, (memory_order)(mo))
+#  define GOC__CAS(T, p, e, d, w, s, f) ((w) \
+        ? atomic_compare_exchange_weak_explicit(GOC__A(T, p), e, d, (memory_order)(s), (memory_order)(f)) \
+        : atomic_compare_exchange_strong_explicit(GOC__A(T, p), e, d, (memory_order)(s), (memory_order)(f)))
+#  define GOC__FADD(T, p, v, mo)        atomic_fetch_add_explicit(GOC__A(T, p), v, (memory_order)(mo))
+#  define GOC__FAND(T, p, v, mo)        atomic_fetch_and_explicit(GOC__A(T, p), v, (memory_order)(mo))
+#  define GOC__FOR(T, p, v, mo)         atomic_fetch_or_explicit(GOC__A(T, p), v, (memory_order)(mo))
+GOC_INLINE void goc_atomic_fence(int mo) { atomic_thread_fence((memory_order)mo); }
+#endif
+
+/* The operations every kind has. */
+#define GOC__ATOMIC_COMMON(N, T)                                                   \
+    GOC_INLINE T goc_atomic_##N##_load_explicit(const goc_atomic_##N *a, int mo) {  \
+        return GOC__LOAD(T, (T *)&a->v, mo); }                                      \
+    GOC_INLINE void goc_atomic_##N##_store_explicit(goc_atomic_##N *a, T v, int mo) {\
+        GOC__STORE(T, &a->v, v, mo); }                                              \
+    GOC_INLINE T goc_atomic_##N##_swap_explicit(goc_atomic_##N *a, T v, int mo) {   \
+        return GOC__SWAP(T, &a->v, v, mo); }                                        \
+    GOC_INLINE bool goc_atomic_##N##_cas_explicit(goc_atomic_##N *a, T *expected,   \
+                                                  T desired, int ok, int fail) {   \
+        return GOC__CAS(T, &a->v, expected, desired, 0, ok, fail); }                \
+    GOC_INLINE bool goc_atomic_##N##_cas_weak_explicit(goc_atomic_##N *a,           \
+                                        T *expected, T desired, int ok, int fail) {\
+        return GOC__CAS(T, &a->v, expected, desired, 1, ok, fail); }                \
+    GOC_INLINE T goc_atomic_##N##_load(const goc_atomic_##N *a) {                   \
+        return goc_atomic_##N##_load_explicit(a, GOC_SEQ_CST); }                    \
+    GOC_INLINE void goc_atomic_##N##_store(goc_atomic_##N *a, T v) {                \
+        goc_atomic_##N##_store_explicit(a, v, GOC_SEQ_CST); }                       \
+    GOC_INLINE T goc_atomic_##N##_swap(goc_atomic_##N *a, T v) {                    \
+        return goc_atomic_##N##_swap_explicit(a, v, GOC_SEQ_CST); }                 \
+    GOC_INLINE bool goc_atomic_##N##_cas(goc_atomic_##N *a, T old, T desired) {     \
+        return goc_atomic_##N##_cas_explicit(a, &old, desired, GOC_SEQ_CST, GOC_SEQ_CST); }
+
+/* The arithmetic and bit operations of the integer kinds. _add returns the
+ * new value (Go's Add); _and/_or return the old one (Go's And/Or). */
+#define GOC__ATOMIC_INTEGER(N, T)                                                   \
+    GOC_INLINE T goc_atomic_##N##_fetch_add_explicit(goc_atomic_##N *a, T d, int mo) {\
+        return GOC__FADD(T, &a->v, d, mo); }                                        \
+    GOC_INLINE T goc_atomic_##N##_fetch_and_explicit(goc_atomic_##N *a, T m, int mo) {\
+        return GOC__FAND(T, &a->v, m, mo); }                                        \
+    GOC_INLINE T goc_atomic_##N##_fetch_or_explicit(goc_atomic_##N *a, T m, int mo) {\
+        return GOC__FOR(T, &a->v, m, mo); }                                         \
+    GOC_INLINE T goc_atomic_##N##_add(goc_atomic_##N *a, T d) {                     \
+        return (T)(goc_atomic_##N##_fetch_add_explicit(a, d, GOC_SEQ_CST) + d); }   \
+    GOC_INLINE T goc_atomic_##N##_and(goc_atomic_##N *a, T m) {                     \
+        return goc_atomic_##N##_fetch_and_explicit(a, m, GOC_SEQ_CST); }            \
+    GOC_INLINE T goc_atomic_##N##_or(goc_atomic_##N *a, T m) {                      \
+        return goc_atomic_##N##_fetch_or_explicit(a, m, GOC_SEQ_CST); }
+
+typedef struct goc_atomic_i32  { GOC_ALIGNAS(4) int32_t v;  } goc_atomic_i32;
+typedef struct goc_atomic_u32  { GOC_ALIGNAS(4) uint32_t v; } goc_atomic_u32;
+typedef struct goc_atomic_i64  { GOC_ALIGNAS(8) int64_t v;  } goc_atomic_i64;
+typedef struct goc_atomic_u64  { GOC_ALIGNAS(8) uint64_t v; } goc_atomic_u64;
+typedef struct goc_atomic_uptr { uintptr_t v; } goc_atomic_uptr;
+typedef struct goc_atomic_ptr  { void *v;     } goc_atomic_ptr;
+typedef struct goc_atomic_bool { bool v;      } goc_atomic_bool;
+
+/* Signed add: done on the unsigned type, so that wrap-around is defined
+ * behaviour (two's complement, as Go's). */
+GOC__ATOMIC_COMMON(i32, int32_t)
+GOC__ATOMIC_COMMON(u32, uint32_t)
+GOC__ATOMIC_COMMON(i64, int64_t)
+GOC__ATOMIC_COMMON(u64, uint64_t)
+GOC__ATOMIC_COMMON(uptr, uintptr_t)
+GOC__ATOMIC_COMMON(ptr, void *)
+GOC__ATOMIC_COMMON(bool, bool)
+GOC__ATOMIC_INTEGER(i32, int32_t)
+GOC__ATOMIC_INTEGER(u32, uint32_t)
+GOC__ATOMIC_INTEGER(i64, int64_t)
+GOC__ATOMIC_INTEGER(u64, uint64_t)
+GOC__ATOMIC_INTEGER(uptr, uintptr_t)
+
+#ifndef __cplusplus
+_Static_assert(sizeof(_Atomic int64_t) == 8 && _Alignof(_Atomic int64_t) <= 8,
+               "goc: _Atomic int64_t must match the layout of goc_atomic_i64");
+_Static_assert(sizeof(_Atomic uint32_t) == 4 && _Alignof(_Atomic uint32_t) <= 4,
+               "goc: _Atomic uint32_t must match the layout of goc_atomic_u32");
+_Static_assert(sizeof(_Atomic(void *)) == sizeof(void *) &&
+               _Alignof(_Atomic(void *)) <= _Alignof(void *),
+               "goc: _Atomic(void *) must match the layout of goc_atomic_ptr");
+_Static_assert(sizeof(_Atomic bool) == sizeof(bool),
+               "goc: _Atomic bool must match the layout of goc_atomic_bool");
+#endif
+
+/* ---- wait / wake -------------------------------------------------------- */
+
+GOC_DEF int  goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout);
+GOC_DEF void goc_wake_one(goc_atomic_u32 *addr);
+GOC_DEF void goc_wake_all(goc_atomic_u32 *addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_ATOMIC_H */
+
+/* ---- allocation defaults: for every module's implementation ------------- */
+#if (defined(GOC_IMPLEMENTATION) || defined(GOC_ATOMIC_IMPLEMENTATION) ||      \
+     defined(GOC_SYNC_IMPLEMENTATION) || defined(GOC_CHAN_IMPLEMENTATION) ||   \
+     defined(GOC_POOL_IMPLEMENTATION) || defined(GOC_TIMER_IMPLEMENTATION) ||  \
+     defined(GOC_CONTEXT_IMPLEMENTATION)) && !defined(GOC_ALLOC_DEFINED)
+#define GOC_ALLOC_DEFINED
+#include <stdlib.h>
+#include <string.h>
+#if defined(GOC_MALLOC) && !defined(GOC_FREE) || !defined(GOC_MALLOC) && defined(GOC_FREE)
+#error "goc: define both GOC_MALLOC and GOC_FREE, or neither"
+#endif
+#ifndef GOC_MALLOC
+#  define GOC_MALLOC(sz) malloc(sz)
+#  define GOC_FREE(p)    free(p)
+#  ifndef GOC_CALLOC
+#    define GOC_CALLOC(n, sz) calloc(n, sz)
+#  endif
+#endif
+#ifndef GOC_CALLOC
+/* calloc from the user's malloc, with calloc's overflow check */
+static inline void *goc__calloc(size_t n, size_t sz) {
+    if (sz && n > SIZE_MAX / sz) return NULL;
+    void *p = GOC_MALLOC(n * sz);
+    if (p) memset(p, 0, n * sz);
+    return p;
+}
+#  define GOC_CALLOC(n, sz) goc__calloc(n, sz)
+#endif
+#endif
+
+/* ======================================================================== */
+/*                             IMPLEMENTATION                               */
+/* ======================================================================== */
+
+#if (defined(GOC_ATOMIC_IMPLEMENTATION) || defined(GOC_IMPLEMENTATION)) && \
+    !defined(GOC_ATOMIC_IMPL_INCLUDED)
+#define GOC_ATOMIC_IMPL_INCLUDED
+
+#ifdef __cplusplus
+#error "goc: compile the implementation as C11 (the declarations are fine in C++)"
+#endif
+
+/*
+ * Design
+ *
+ * Everything that blocks in goc ends in goc_wait_u32 on some 32-bit word:
+ * the caller publishes "I am about to sleep" in its own protocol, re-checks,
+ * and sleeps only while the word still holds the value it saw. A waker
+ * changes the word first and then wakes. Because the kernel (or the parking
+ * table below) compares the word with `expected` under its own lock, a wake
+ * that comes between the caller's check and its sleep is never lost.
+ *
+ * Linux: FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE. The futex call is a full
+ * barrier in practice, but goc does not rely on that: every protocol that
+ * parks pairs its own atomics (named at each use).
+ *
+ * Elsewhere: a fixed table of GOC__PARK_SLOTS slots, picked by hashing the
+ * address. A slot is a mutex and a FIFO of waiters, each waiter a node on
+ * the sleeping thread's stack with its own condition variable, so wake_one
+ * wakes exactly one waiter of that address even when several addresses share
+ * a slot. Invariants: a node is in its slot's list exactly while its thread
+ * sleeps (or is about to) and `woken` is false; both change only under the
+ * slot mutex. Here, and only here, goc signals while holding a lock: the
+ * node lives on the waiter's stack, and once the mutex is dropped the waiter
+ * may return and the node's condition variable be gone.
+ * Lost wake-ups: the waiter compares *addr under the slot mutex; the waker
+ * stores to *addr before it takes the same mutex; so either the waiter sees
+ * the new value, or it is in the list when the waker looks.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+
+GOC_DEF const char *goc_strerror(int result) {
+    switch (result) {
+    case GOC_OK:         return "ok";
+    case GOC_CLOSED:     return "channel closed";
+    case GOC_TIMEOUT:    return "timed out";
+    case GOC_WOULDBLOCK: return "operation would block";
+    case GOC_EINVAL:     return "invalid argument";
+    case GOC_ENOMEM:     return "out of memory";
+    case GOC_CANCELED:   return "context canceled";
+    case GOC_DEADLINE:   return "context deadline exceeded";
+    default:             return "unknown goc result";
+    }
+}
+
+GOC_DEF int64_t goc_nanotime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+GOC_DEF void goc_panic_default(const char *msg) {
+    fprintf(stderr, "goc: %s\n", msg);
+    fflush(stderr);
+    abort();
+}
+
+#if defined(__linux__) && !defined(GOC_NO_FUTEX)
+/* ---- Linux: futex ------------------------------------------------------- */
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* <unistd.h> declares syscall only under _DEFAULT_SOURCE, which is too late
+ * to ask for when a plain goc include came first; the prototype is the one
+ * glibc and musl both use. */
+long syscall(long number, ...);
+
+GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
+    struct timespec ts, *tsp = NULL;
+    if (timeout >= 0) {
+        ts.tv_sec = (time_t)(timeout / GOC_SECOND);
+        ts.tv_nsec = (long)(timeout % GOC_SECOND);
+        tsp = &ts;
+    }
+    /* The kernel re-reads *addr under its bucket lock: EAGAIN (value already
+     * changed) and EINTR are spurious returns, which callers re-check. */
+    long r = syscall(SYS_futex, (const uint32_t *)&addr->v, FUTEX_WAIT_PRIVATE,
+                     expected, tsp, NULL, 0);
+    if (r == -1 && errno == ETIMEDOUT) return GOC_TIMEOUT;
+    return GOC_OK;
+}
+
+GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) {
+    syscall(SYS_futex, &addr->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) {
+    syscall(SYS_futex, &addr->v, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+#else
+/* ---- portable: hashed parking table ------------------------------------ */
+#include <pthread.h>
+#if !defined(__APPLE__)
+/* POSIX 2001, but hidden by a strict -std=c11 unless asked for before the
+ * first system header (see the top of this file); same prototype as POSIX. */
+int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock_id);
+#endif
+
+#define GOC__PARK_SLOTS 256   /* a power of two */
+
+typedef struct goc__park_node {
+    const void            *addr;   /* what this thread waits on */
+    struct goc__park_node *next;   /* FIFO link; guarded by the slot mutex */
+    pthread_cond_t         cond;   /* this waiter's own condition variable */
+    bool                   woken;  /* guarded by the slot mutex */
+} goc__park_node;
+
+typedef struct goc__park_slot {
+    pthread_mutex_t  mu;
+    goc__park_node  *head, *tail;  /* guarded by mu */
+    char pad[GOC_CACHELINE];       /* keep neighbouring slots' mutexes apart */
+} goc__park_slot;
+
+static goc__park_slot goc__park_table[GOC__PARK_SLOTS];
+static pthread_once_t goc__park_once = PTHREAD_ONCE_INIT;
+
+static void goc__park_init(void) {
+    for (int i = 0; i < GOC__PARK_SLOTS; i++)
+        pthread_mutex_init(&goc__park_table[i].mu, NULL);
+}
+
+static goc__park_slot *goc__park_slot_of(const void *addr) {
+    uintptr_t h = (uintptr_t)addr;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;   /* Fibonacci hashing */
+    h ^= h >> 29;
+    pthread_once(&goc__park_once, goc__park_init);
+    return &goc__park_table[h & (GOC__PARK_SLOTS - 1)];
+}
+
+static void goc__park_unlink(goc__park_slot *s, goc__park_node *n) {
+    goc__park_node **pp = &s->head, *prev = NULL;
+    while (*pp && *pp != n) { prev = *pp; pp = &(*pp)->next; }
+    if (!*pp) return;
+    *pp = n->next;
+    if (s->tail == n) s->tail = prev;
+}
+
+GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
+    goc__park_slot *s = goc__park_slot_of(addr);
+    goc__park_node n;
+    int result = GOC_OK;
+    struct timespec abs;
+    if (timeout >= 0) {
+        clock_gettime(CLOCK_MONOTONIC, &abs);
+        int64_t ns = abs.tv_nsec + timeout % GOC_SECOND;
+        abs.tv_sec += (time_t)(timeout / GOC_SECOND + ns / GOC_SECOND);
+        abs.tv_nsec = (long)(ns % GOC_SECOND);
+    }
+    pthread_mutex_lock(&s->mu);
+    /* Relaxed is enough: the slot mutex orders this load after the waker's
+     * store (the waker stores, then locks the same mutex). */
+    if (goc_atomic_u32_load_explicit(addr, GOC_RELAXED) != expected) {
+        pthread_mutex_unlock(&s->mu);
+        return GOC_OK;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+#if !defined(__APPLE__)
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+#endif
+    pthread_cond_init(&n.cond, &ca);
+    pthread_condattr_destroy(&ca);
+    n.addr = addr;
+    n.next = NULL;
+    n.woken = false;
+    if (s->tail) s->tail->next = &n; else s->head = &n;
+    s->tail = &n;
+    while (!n.woken) {
+        int r = timeout >= 0 ? pthread_cond_timedwait(&n.cond, &s->mu, &abs)
+                             : pthread_cond_wait(&n.cond, &s->mu);
+        if (r == ETIMEDOUT && !n.woken) {
+            goc__park_unlink(s, &n);
+            result = GOC_TIMEOUT;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&n.cond);
+    return result;
+}
+
+static void goc__park_wake(goc_atomic_u32 *addr, bool all) {
+    goc__park_slot *s = goc__park_slot_of(addr);
+    pthread_mutex_lock(&s->mu);
+    goc__park_node **pp = &s->head, *prev = NULL;
+    while (*pp) {
+        goc__park_node *n = *pp;
+        if (n->addr != addr) { prev = n; pp = &n->next; continue; }
+        *pp = n->next;
+        if (s->tail == n) s->tail = prev;
+        n->woken = true;
+        pthread_cond_signal(&n->cond);   /* under the lock: see the design note */
+        if (!all) break;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) { goc__park_wake(addr, false); }
+GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
+
+#endif /* parking back ends */
+
+#endif /* GOC_ATOMIC_IMPLEMENTATION */
+
+/*
+ * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
+ * free of charge, to deal in this software without restriction, provided
+ * this notice is kept; it comes with no warranty.
+ */

@@ -1,0 +1,1206 @@
+/* goc sync.h - v0.1 - Go's sync package for C11: Mutex, RWMutex, WaitGroup,
+ *                     Once, Cond, weighted Semaphore, striped map
+ *
+ * DO THIS ONCE
+ *   In exactly one C file (goc's implementations are C11):
+ *       #define GOC_IMPLEMENTATION          (or GOC_ATOMIC_IMPLEMENTATION and
+ *       #include "sync.h"                    GOC_SYNC_IMPLEMENTATION)
+ *   Everywhere else include it plainly. Needs atomic.h beside it, and stb_ds
+ *   (<stb/stb_ds.h> from Debian's libstb-dev, or a vendored "stb_ds.h") where
+ *   the implementation is compiled. Link with -pthread.
+ *
+ * OPTIONS (see atomic.h for GOC_STATIC, GOC_SPIN, GOC_PANIC, GOC_MALLOC...)
+ *   GOC_NO_STB_DS_IMPLEMENTATION  the program compiles stb_ds's implementation
+ *                     itself (STB_DS_IMPLEMENTATION elsewhere): goc will not.
+ *                     Needed too when two translation units both use
+ *                     GOC_STATIC with the sync implementation, since stb_ds's
+ *                     functions cannot be made static.
+ *   GOC_REALLOC(p, sz) the allocator stb_ds uses for the striped map (with
+ *                     GOC_FREE); default: the C library's realloc/free.
+ *
+ * ZERO VALUES
+ *   Every primitive but the semaphore (goc_sem_init gives its capacity) and
+ *   the striped map (goc_smap_new) is ready when zeroed: `goc_mutex mu = {0};`,
+ *   static storage, or calloc. None needs a destroy call; none may be copied
+ *   or moved after first use (blocked threads hold pointers into it).
+ *
+ * API (each blocking call has a try and a timeout form; a timeout d <= 0
+ * polls once without waiting and answers GOC_TIMEOUT if it could not proceed)
+ *
+ *   goc_mutex
+ *     void goc_mutex_lock(goc_mutex *m);
+ *     bool goc_mutex_trylock(goc_mutex *m);
+ *     int  goc_mutex_lock_timeout(goc_mutex *m, goc_duration d);   GOC_OK | GOC_TIMEOUT
+ *     void goc_mutex_unlock(goc_mutex *m);            unlocked: GOC_PANIC
+ *       Any thread may unlock (as in Go). Not recursive. Blocked lockers
+ *       spin briefly, then park in FIFO order; newcomers may overtake a
+ *       woken waiter (throughput), but a waiter that has waited over 1 ms is
+ *       handed the lock directly by the next unlock (Go's starvation mode).
+ *
+ *   goc_rwmutex
+ *     void goc_rwmutex_rlock(goc_rwmutex *m);    bool goc_rwmutex_tryrlock(goc_rwmutex *m);
+ *     int  goc_rwmutex_rlock_timeout(goc_rwmutex *m, goc_duration d);
+ *     void goc_rwmutex_runlock(goc_rwmutex *m);  no reader: GOC_PANIC
+ *     void goc_rwmutex_lock(goc_rwmutex *m);     bool goc_rwmutex_trylock(goc_rwmutex *m);
+ *     int  goc_rwmutex_lock_timeout(goc_rwmutex *m, goc_duration d);
+ *     void goc_rwmutex_unlock(goc_rwmutex *m);   not write-locked: GOC_PANIC
+ *       A writer waiting in lock keeps new readers out, so a stream of
+ *       readers cannot starve it; waiters are served in arrival order (all
+ *       readers queued before the next writer enter together). Read locks
+ *       are not recursive: a reader that read-locks again while a writer
+ *       waits deadlocks, as in Go.
+ *
+ *   goc_waitgroup
+ *     void goc_wg_add(goc_waitgroup *wg, int64_t delta);   counter < 0: GOC_PANIC
+ *     void goc_wg_done(goc_waitgroup *wg);
+ *     void goc_wg_wait(goc_waitgroup *wg);
+ *     int  goc_wg_wait_timeout(goc_waitgroup *wg, goc_duration d);
+ *       Reusable round after round. Everything a thread did before its done()
+ *       happens-before wait() returns.
+ *
+ *   goc_once
+ *     void goc_once_do(goc_once *o, void (*fn)(void *), void *arg);
+ *       fn runs exactly once; every caller returns only after it finished.
+ *       After that, a call costs one acquire load. fn must not call
+ *       goc_once_do on the same once (deadlock, as in Go).
+ *
+ *   goc_cond (Go's sync.Cond; the mutex is passed to each wait)
+ *     void goc_cond_wait(goc_cond *c, goc_mutex *m);   m locked on entry and on return
+ *     int  goc_cond_wait_timeout(goc_cond *c, goc_mutex *m, goc_duration d);
+ *     void goc_cond_signal(goc_cond *c);      wakes the longest waiter, if any
+ *     void goc_cond_broadcast(goc_cond *c);   wakes every waiter
+ *       As always with condition variables, re-check the predicate in a loop.
+ *       Signal and broadcast cost one load when nobody waits.
+ *
+ *   goc_sem (golang.org/x/sync/semaphore: weighted, FIFO)
+ *     void goc_sem_init(goc_sem *s, int64_t capacity);
+ *     int  goc_sem_acquire(goc_sem *s, int64_t n);       n < 0 or n > capacity: GOC_EINVAL
+ *     bool goc_sem_try_acquire(goc_sem *s, int64_t n);   false while others are queued
+ *     int  goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d);
+ *     void goc_sem_release(goc_sem *s, int64_t n);       more than held: GOC_PANIC
+ *       Waiters are served strictly in order: a large request at the head is
+ *       not starved by small ones behind it.
+ *
+ *   goc_smap (striped concurrent hash map; u64 keys and string keys are two
+ *   separate key spaces of one map; values are void *)
+ *     goc_smap *goc_smap_new(size_t stripes);   0: 64; rounded up to a power of 2; NULL: no memory
+ *     void  goc_smap_free(goc_smap *m);
+ *     int   goc_smap_put(goc_smap *m, uint64_t key, void *val);       insert or replace
+ *     bool  goc_smap_get(goc_smap *m, uint64_t key, void **val);      val may be NULL
+ *     bool  goc_smap_del(goc_smap *m, uint64_t key);
+ *     bool  goc_smap_load_or_store(goc_smap *m, uint64_t key, void *val, void **actual);
+ *                                                   true: it was there (loaded)
+ *     int   goc_smap_sput(goc_smap *m, const char *key, void *val);  key copied in
+ *     bool  goc_smap_sget(goc_smap *m, const char *key, void **val);
+ *     bool  goc_smap_sdel(goc_smap *m, const char *key);
+ *     size_t goc_smap_len(goc_smap *m);              exact when no writer runs
+ *     void  goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, void *arg), void *arg);
+ *       Range visits each entry once, stripe by stripe, holding the stripe's
+ *       read lock while fn runs: fn must not call into the map (a put would
+ *       deadlock on the same stripe). It stops when fn returns false.
+ *       A NULL map or NULL string key: put answers GOC_EINVAL, the rest
+ *       answer false / 0. stb_ds does not report out-of-memory: a failed
+ *       allocation inside it is fatal (it asserts).
+ *
+ * THREAD SAFETY
+ *   Every function may be called concurrently from any number of threads on
+ *   the same object, except goc_sem_init and goc_smap_free (which must not
+ *   race with any other use).
+ *
+ * DOES NOT
+ *   detect deadlock, recurse (no recursive mutex), or track lock owners.
+ */
+#include "atomic.h"
+
+#ifndef GOC_SYNC_H
+#define GOC_SYNC_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A blocked thread: a node on its own stack, linked into a primitive's wait
+ * queue (defined in the implementation). */
+struct goc__waiter;
+typedef struct goc__waitq { struct goc__waiter *head, *tail; } goc__waitq;
+
+typedef struct goc_mutex {
+    goc_atomic_u32 state;   /* LOCKED | QLOCK | QUEUED | WOKEN bits (see implementation) */
+    goc__waitq     q;       /* parked waiters, FIFO; guarded by the QLOCK bit */
+} goc_mutex;
+
+typedef struct goc_rwmutex {
+    goc_atomic_u32 state;   /* reader count | WRITER | WWAIT | QUEUED bits */
+    uint32_t       nwriters;/* writers in q; guarded by qmu */
+    goc_mutex      qmu;     /* guards q and every slow-path state change */
+    goc__waitq     q;       /* parked readers and writers, FIFO */
+} goc_rwmutex;
+
+typedef struct goc_waitgroup {
+    goc_atomic_u64 state;   /* counter (int32, high half) | WAITING flag (bit 0) */
+    goc_atomic_u32 gen;     /* bumped each time the counter reaches 0 with waiters */
+} goc_waitgroup;
+
+typedef struct goc_once {
+    goc_atomic_u32 state;   /* NEW, RUNNING, RUNNING_WITH_WAITERS, DONE */
+} goc_once;
+
+typedef struct goc_cond {
+    goc_atomic_u32 nwait;   /* threads in q; read without qmu by signal */
+    goc_mutex      qmu;     /* guards q */
+    goc__waitq     q;
+} goc_cond;
+
+typedef struct goc_sem {
+    goc_mutex  mu;          /* guards everything below */
+    int64_t    size;        /* capacity */
+    int64_t    cur;         /* units held */
+    goc__waitq q;           /* parked acquirers, FIFO */
+} goc_sem;
+
+typedef struct goc_smap goc_smap;
+typedef struct goc_smap_entry {
+    uint64_t    key;    /* the u64 key, when skey is NULL */
+    const char *skey;   /* the string key, or NULL */
+    void       *val;
+} goc_smap_entry;
+
+GOC_DEF void goc_mutex_lock(goc_mutex *m);
+GOC_DEF bool goc_mutex_trylock(goc_mutex *m);
+GOC_DEF int  goc_mutex_lock_timeout(goc_mutex *m, goc_duration d);
+GOC_DEF void goc_mutex_unlock(goc_mutex *m);
+
+GOC_DEF void goc_rwmutex_rlock(goc_rwmutex *m);
+GOC_DEF bool goc_rwmutex_tryrlock(goc_rwmutex *m);
+GOC_DEF int  goc_rwmutex_rlock_timeout(goc_rwmutex *m, goc_duration d);
+GOC_DEF void goc_rwmutex_runlock(goc_rwmutex *m);
+GOC_DEF void goc_rwmutex_lock(goc_rwmutex *m);
+GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m);
+GOC_DEF int  goc_rwmutex_lock_timeout(goc_rwmutex *m, goc_duration d);
+GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m);
+
+GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta);
+GOC_DEF void goc_wg_done(goc_waitgroup *wg);
+GOC_DEF void goc_wg_wait(goc_waitgroup *wg);
+GOC_DEF int  goc_wg_wait_timeout(goc_waitgroup *wg, goc_duration d);
+
+#define GOC__ONCE_DONE 3u
+GOC_DEF void goc__once_slow(goc_once *o, void (*fn)(void *), void *arg);
+/* The fast path is inline: one acquire load, paired with the release store
+ * that ends fn's run, so whatever fn wrote is visible to every caller. */
+GOC_INLINE void goc_once_do(goc_once *o, void (*fn)(void *), void *arg) {
+    if (goc_atomic_u32_load_explicit(&o->state, GOC_ACQUIRE) != GOC__ONCE_DONE)
+        goc__once_slow(o, fn, arg);
+}
+
+GOC_DEF void goc_cond_wait(goc_cond *c, goc_mutex *m);
+GOC_DEF int  goc_cond_wait_timeout(goc_cond *c, goc_mutex *m, goc_duration d);
+GOC_DEF void goc_cond_signal(goc_cond *c);
+GOC_DEF void goc_cond_broadcast(goc_cond *c);
+
+GOC_DEF void goc_sem_init(goc_sem *s, int64_t capacity);
+GOC_DEF int  goc_sem_acquire(goc_sem *s, int64_t n);
+GOC_DEF bool goc_sem_try_acquire(goc_sem *s, int64_t n);
+GOC_DEF int  goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d);
+GOC_DEF void goc_sem_release(goc_sem *s, int64_t n);
+
+GOC_DEF goc_smap *goc_smap_new(size_t stripes);
+GOC_DEF void   goc_smap_free(goc_smap *m);
+GOC_DEF int    goc_smap_put(goc_smap *m, uint64_t key, void *val);
+GOC_DEF bool   goc_smap_get(goc_smap *m, uint64_t key, void **val);
+GOC_DEF bool   goc_smap_del(goc_smap *m, uint64_t key);
+GOC_DEF bool   goc_smap_load_or_store(goc_smap *m, uint64_t key, void *val, void **actual);
+GOC_DEF int    goc_smap_sput(goc_smap *m, const char *key, void *val);
+GOC_DEF bool   goc_smap_sget(goc_smap *m, const char *key, void **val);
+GOC_DEF bool   goc_smap_sdel(goc_smap *m, const char *key);
+GOC_DEF size_t goc_smap_len(goc_smap *m);
+GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_SYNC_H */
+
+/* ======================================================================== */
+/*                             IMPLEMENTATION                               */
+/* ======================================================================== */
+
+#if (defined(GOC_SYNC_IMPLEMENTATION) || defined(GOC_IMPLEMENTATION)) && \
+    !defined(GOC_SYNC_IMPL_INCLUDED)
+#define GOC_SYNC_IMPL_INCLUDED
+
+#ifdef __cplusplus
+#error "goc: compile the implementation as C11 (the declarations are fine in C++)"
+#endif
+
+/*
+ * Design
+ *
+ * Waiting. A thread that must block puts a goc__waiter node (on its own
+ * stack) into the primitive's FIFO queue and parks on the node's own 32-bit
+ * word with goc_wait_u32. Whoever releases the primitive takes the node out
+ * of the queue, decides what the waiter gets, and says so by storing into
+ * the node's word:
+ *     WOKEN    "try again" (the mutex in normal mode, cond signal)
+ *     GRANTED  "it is yours": the releaser already did the waiter's
+ *              acquisition for it (mutex hand-off, rwmutex, semaphore)
+ * Because each waiter has its own word, a wake is precise (no thundering
+ * herd) and a grant has exactly one recipient. A waiter whose time runs out
+ * takes the queue lock and looks at its word: still WAITING means it is
+ * still queued, so it unlinks itself and reports GOC_TIMEOUT; anything else
+ * means it was dequeued first, and it honours what it was given.
+ *
+ * Use-after-free hazard: once the releaser stores WOKEN or GRANTED, the
+ * waiter may return and its stack frame (the node) be gone. So the releaser
+ * reads everything it needs from the node *before* that store, and after it
+ * only calls goc_wake_one(&node->word), which compares addresses and never
+ * touches the memory (see atomic.h). Wakes happen after the queue lock is
+ * dropped where the list of waiters allows it (see goc__signal_list).
+ *
+ * Queue locks. The mutex guards its own queue with a bit (QLOCK) of its
+ * state word, held for a few instructions and never across a system call.
+ * Every other primitive guards its queue with an internal goc_mutex.
+ * Lock order: a primitive's internal goc_mutex is a leaf; nothing is taken
+ * while holding it except a mutex's QLOCK (inside goc_mutex itself).
+ *
+ * Mutex state bits:
+ *     LOCKED  the mutex is held (stays set through a hand-off)
+ *     QLOCK   a thread is editing the queue
+ *     QUEUED  the queue is non-empty: an unlock must look at it
+ *     WOKEN   a dequeued waiter is on its way to compete: another unlock
+ *             need not wake anyone (Go's mutexWoken; spares a futex call)
+ * Invariants: QUEUED == (q.head != NULL) whenever QLOCK is clear. WOKEN is
+ * set only by an unlock that dequeued a waiter with WOKEN, and cleared only
+ * by that waiter (when it acquires, re-queues, or gives up while LOCKED is
+ * set, so the holder's unlock will wake the next one).
+ * Normal mode lets a running thread take a just-freed lock ahead of the woken
+ * waiter (no sleep/wake on the critical path, which is where the throughput
+ * is); a waiter queued for over GOC__STARVE_NS is instead handed the lock by
+ * the unlock, LOCKED never dropping, so nobody can overtake it (Go's
+ * starvation mode, decided per waiter).
+ */
+
+#include <string.h>
+
+#if !defined(GOC_NO_STB_DS_IMPLEMENTATION) && !defined(STB_DS_IMPLEMENTATION)
+#  define STB_DS_IMPLEMENTATION
+#  define GOC__STB_DS_HERE
+#endif
+#ifdef GOC_REALLOC
+#  define STBDS_REALLOC(ctx, p, sz) GOC_REALLOC(p, sz)
+#  define STBDS_FREE(ctx, p)        GOC_FREE(p)
+#endif
+#ifndef STBDS_NO_SHORT_NAMES
+#  define STBDS_NO_SHORT_NAMES   /* keep stb_ds's generic names out of user code */
+#endif
+#if defined(__has_include)
+#  if __has_include(<stb/stb_ds.h>)
+#    include <stb/stb_ds.h>
+#  else
+#    include "stb_ds.h"
+#  endif
+#else
+#  include <stb/stb_ds.h>
+#endif
+#ifdef GOC__STB_DS_HERE
+#  undef STB_DS_IMPLEMENTATION
+#endif
+
+#define GOC__W_WAITING 0u
+#define GOC__W_WOKEN   1u
+#define GOC__W_GRANTED 2u
+
+struct goc__waiter {
+    struct goc__waiter *next, *prev; /* queue links; guarded by the queue's lock */
+    goc_atomic_u32      word;        /* WAITING -> WOKEN or GRANTED, by the releaser */
+    uint32_t            writer;      /* rwmutex: a writer (else a reader) */
+    int64_t             since;       /* mutex: when it first queued */
+    int64_t             n;           /* semaphore: units asked for */
+};
+
+#define GOC__NO_DEADLINE INT64_MAX
+
+/* Absolute deadline for a timeout d > 0 (saturating). */
+static int64_t goc__deadline(goc_duration d) {
+    int64_t now = goc_nanotime();
+    return d > GOC__NO_DEADLINE - now ? GOC__NO_DEADLINE : now + d;
+}
+
+static void goc__q_push(goc__waitq *q, struct goc__waiter *w) {
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail) q->tail->next = w; else q->head = w;
+    q->tail = w;
+}
+
+static void goc__q_unlink(goc__waitq *q, struct goc__waiter *w) {
+    if (w->prev) w->prev->next = w->next; else q->head = w->next;
+    if (w->next) w->next->prev = w->prev; else q->tail = w->prev;
+    w->next = w->prev = NULL;
+}
+
+static struct goc__waiter *goc__q_pop(goc__waitq *q) {
+    struct goc__waiter *w = q->head;
+    if (w) goc__q_unlink(q, w);
+    return w;
+}
+
+/* Park until the node's word leaves WAITING or the deadline passes; returns
+ * the word (WAITING: timed out). Spins briefly first: a hand-off between two
+ * running threads takes well under a microsecond, a futex sleep and wake
+ * tens of them. The acquire load pairs with the releaser's release store of
+ * WOKEN/GRANTED, so a grant carries the releaser's writes with it. */
+static uint32_t goc__park(struct goc__waiter *w, int64_t deadline) {
+    goc_backoff b = {0};
+    for (;;) {
+        uint32_t v = goc_atomic_u32_load_explicit(&w->word, GOC_ACQUIRE);
+        if (v != GOC__W_WAITING) return v;
+        if (goc_backoff_snooze(&b)) continue;
+        goc_duration left = GOC_FOREVER;
+        if (deadline != GOC__NO_DEADLINE) {
+            left = deadline - goc_nanotime();
+            if (left <= 0) return GOC__W_WAITING;
+        }
+        goc_wait_u32(&w->word, GOC__W_WAITING, left);
+    }
+}
+
+/* Tell a dequeued waiter what it got. Always with the queue lock held: a
+ * waiter whose time runs out takes that lock and reads its word to learn
+ * whether it is still queued. The release store pairs with goc__park's
+ * acquire load, so a grant carries the releaser's writes with it. */
+static void goc__signal_set(struct goc__waiter *w, uint32_t what) {
+    goc_atomic_u32_store_explicit(&w->word, what, GOC_RELEASE);
+}
+/* Wake a signalled waiter: by address only, since w may be gone already. */
+static void goc__signal_wake(goc_atomic_u32 *word) {
+    goc_wake_one(word);
+}
+
+/* Signal and wake a list of dequeued waiters chained through `next`, with
+ * the queue lock held. Each successor is read before its node is signalled,
+ * because a signalled node may vanish at once; and the list lives in the
+ * nodes, so the wakes cannot wait until the lock is dropped. The woken
+ * threads do not take this lock, so nothing convoys on it. */
+static void goc__signal_list(struct goc__waiter *list, uint32_t what) {
+    for (struct goc__waiter *w = list, *next; w; w = next) {
+        next = w->next;
+        goc__signal_set(w, what);
+        goc__signal_wake(&w->word);
+    }
+}
+
+/* ==== Mutex ============================================================== */
+
+#define GOC__M_LOCKED 1u
+#define GOC__M_QLOCK  2u
+#define GOC__M_QUEUED 4u
+#define GOC__M_WOKEN  8u
+#define GOC__STARVE_NS (1000 * 1000)   /* Go's starvationThresholdNs: 1 ms */
+
+/* Take the QLOCK bit; returns the state with it held. It guards a few
+ * instructions only, so waiting for it spins; past the GOC_SPIN budget it
+ * sleeps in short slices instead (a preempted holder must get to run, and
+ * GOC_SPIN=0 must mean no spinning). */
+static uint32_t goc__mutex_qlock(goc_mutex *m) {
+    goc_backoff b = {0};
+    for (;;) {
+        uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        /* Acquire: pairs with the release that dropped QLOCK, so the queue
+         * links written under it are visible. */
+        if (!(s & GOC__M_QLOCK) &&
+            goc_atomic_u32_cas_weak_explicit(&m->state, &s, s | GOC__M_QLOCK,
+                                             GOC_ACQUIRE, GOC_RELAXED))
+            return s | GOC__M_QLOCK;
+        if (!goc_backoff_snooze(&b))
+            goc_wait_u32(&m->state, s, 20 * GOC_MICROSECOND);
+    }
+}
+
+/* Drop QLOCK, setting QUEUED from the queue and applying set/clear. A CAS
+ * loop, because LOCKED and WOKEN may change while we hold QLOCK. Release:
+ * the queue edits are published with it. */
+static uint32_t goc__mutex_qunlock(goc_mutex *m, uint32_t set, uint32_t clear) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED), n;
+    do {
+        n = (s & ~(GOC__M_QLOCK | GOC__M_QUEUED | clear)) | set;
+        if (m->q.head) n |= GOC__M_QUEUED;
+    } while (!goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_RELEASE, GOC_RELAXED));
+    return n;
+}
+
+GOC_NOIPA GOC_DEF bool goc_mutex_trylock(goc_mutex *m) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    while (!(s & GOC__M_LOCKED)) {
+        /* Acquire: pairs with the release in unlock; the critical section
+         * cannot float above this. */
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s | GOC__M_LOCKED,
+                                             GOC_ACQUIRE, GOC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
+/* A waiter that was WOKEN gives up (its time ran out): take the lock if it
+ * is free right now, else clear WOKEN in the same CAS that sees LOCKED set,
+ * so that the holder's unlock wakes the next waiter. */
+static int goc__mutex_woken_give_up(goc_mutex *m) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    for (;;) {
+        uint32_t n = (s & GOC__M_LOCKED) ? s & ~GOC__M_WOKEN
+                                         : (s | GOC__M_LOCKED) & ~GOC__M_WOKEN;
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED))
+            return (s & GOC__M_LOCKED) ? GOC_TIMEOUT : GOC_OK;
+    }
+}
+
+static int goc__mutex_lock_slow(goc_mutex *m, int64_t deadline) {
+    struct goc__waiter w;
+    goc_backoff b = {0};
+    bool woken = false;       /* we were dequeued with WOKEN and own that bit */
+    w.since = 0;
+    for (;;) {
+        uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        if (!(s & GOC__M_LOCKED)) {
+            uint32_t n = s | GOC__M_LOCKED;
+            if (woken) n &= ~GOC__M_WOKEN;
+            if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED))
+                return GOC_OK;
+            continue;
+        }
+        /* Spin while nobody is queued (or we are the woken one): the holder
+         * is likely running and about to unlock. */
+        if ((!(s & GOC__M_QUEUED) || woken) && goc_backoff_snooze(&b)) continue;
+        if (deadline != GOC__NO_DEADLINE && goc_nanotime() >= deadline)
+            return woken ? goc__mutex_woken_give_up(m) : GOC_TIMEOUT;
+
+        /* Queue up. Under QLOCK, link the node, then drop QLOCK in a CAS
+         * that also checks LOCKED is still set: if the holder unlocked
+         * meanwhile it saw no QUEUED and woke nobody, so we must not sleep. */
+        goc__mutex_qlock(m);
+        if (!w.since) w.since = goc_nanotime();
+        goc_atomic_u32_store_explicit(&w.word, GOC__W_WAITING, GOC_RELAXED);
+        goc__q_push(&m->q, &w);
+        s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        for (;;) {
+            uint32_t n;
+            if (s & GOC__M_LOCKED) {
+                n = (s & ~GOC__M_QLOCK) | GOC__M_QUEUED;
+                if (woken) n &= ~GOC__M_WOKEN;
+                if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_RELEASE, GOC_RELAXED))
+                    break;
+            } else {
+                goc__q_unlink(&m->q, &w);
+                n = (s & ~(GOC__M_QLOCK | GOC__M_QUEUED)) | GOC__M_LOCKED;
+                if (woken) n &= ~GOC__M_WOKEN;
+                if (m->q.head) n |= GOC__M_QUEUED;
+                if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQ_REL, GOC_RELAXED))
+                    return GOC_OK;
+                goc__q_push(&m->q, &w);   /* CAS lost: back in line, look again */
+            }
+        }
+        woken = false;
+
+        uint32_t got = goc__park(&w, deadline);
+        if (got == GOC__W_WAITING) {          /* timed out: still queued? */
+            goc__mutex_qlock(m);
+            got = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE);
+            if (got == GOC__W_WAITING) goc__q_unlink(&m->q, &w);
+            goc__mutex_qunlock(m, 0, 0);
+            if (got == GOC__W_WAITING) return GOC_TIMEOUT;
+        }
+        if (got == GOC__W_GRANTED) return GOC_OK;   /* handed off: LOCKED is ours */
+        woken = true;                               /* WOKEN: compete again */
+        b.step = 0;
+    }
+}
+
+GOC_NOIPA GOC_DEF void goc_mutex_lock(goc_mutex *m) {
+    uint32_t s = 0;
+    if (goc_atomic_u32_cas_explicit(&m->state, &s, GOC__M_LOCKED, GOC_ACQUIRE, GOC_RELAXED))
+        return;
+    goc__mutex_lock_slow(m, GOC__NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_mutex_lock_timeout(goc_mutex *m, goc_duration d) {
+    if (goc_mutex_trylock(m)) return GOC_OK;
+    if (d <= 0) return GOC_TIMEOUT;
+    return goc__mutex_lock_slow(m, goc__deadline(d));
+}
+
+GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
+    uint32_t s = GOC__M_LOCKED;
+    /* Release: publishes the critical section to the next acquirer. */
+    if (goc_atomic_u32_cas_explicit(&m->state, &s, 0, GOC_RELEASE, GOC_RELAXED))
+        return;
+    goc_backoff b = {0};
+    for (;;) {
+        if (!(s & GOC__M_LOCKED)) GOC_PANIC("sync: unlock of unlocked mutex");
+        if (!(s & GOC__M_QUEUED) || (s & GOC__M_WOKEN)) {
+            /* Nobody to wake, or a woken waiter is already on its way. */
+            if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s & ~GOC__M_LOCKED,
+                                                 GOC_RELEASE, GOC_RELAXED))
+                return;
+            continue;
+        }
+        if (s & GOC__M_QLOCK) {
+            goc_backoff_spin(&b);
+            s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+            continue;
+        }
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s | GOC__M_QLOCK,
+                                             GOC_ACQUIRE, GOC_RELAXED))
+            break;
+    }
+    /* We hold LOCKED and QLOCK, and the queue is not empty. */
+    struct goc__waiter *w = goc__q_pop(&m->q);
+    bool handoff = goc_nanotime() - w->since > GOC__STARVE_NS;
+    goc_atomic_u32 *word = &w->word;
+    goc__signal_set(w, handoff ? GOC__W_GRANTED : GOC__W_WOKEN);
+    if (handoff)
+        goc__mutex_qunlock(m, 0, 0);                        /* LOCKED passes to w */
+    else
+        goc__mutex_qunlock(m, GOC__M_WOKEN, GOC__M_LOCKED); /* release: pairs with the next acquire */
+    goc__signal_wake(word);   /* after dropping QLOCK; address only */
+}
+
+/* ==== RWMutex ============================================================ */
+/*
+ * state: the number of readers holding it (low 28 bits) and
+ *     WRITER  a writer holds it
+ *     WWAIT   a writer is queued: new readers queue too (no writer starvation)
+ *     QUEUED  the queue is non-empty: a release must look at it
+ * Fast paths are one CAS (rlock, lock, unlock) or one fetch_sub (runlock).
+ * Everything that queues, or dequeues, happens under qmu; WWAIT and QUEUED
+ * change only under qmu. A thread queues only after a CAS that saw it could
+ * not enter and set QUEUED: any release after that CAS sees QUEUED and comes
+ * to qmu to grant, so no waiter is forgotten.
+ * Grants (goc__rw_dispatch) go in FIFO order: the writer at the head when
+ * the lock is free, else every reader before the first queued writer while
+ * no writer holds it. A granted waiter's acquisition is done for it.
+ */
+#define GOC__RW_READERS 0x0FFFFFFFu
+#define GOC__RW_WRITER  (1u << 28)
+#define GOC__RW_WWAIT   (1u << 29)
+#define GOC__RW_QUEUED  (1u << 30)
+
+/* Under qmu: grant what can be granted (in queue order), fix WWAIT and
+ * QUEUED, and signal the grantees. */
+static void goc__rw_dispatch(goc_rwmutex *m) {
+    struct goc__waiter *granted = NULL, **tail = &granted;
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    for (;;) {
+        struct goc__waiter *w = m->q.head;
+        uint32_t n = s & ~(GOC__RW_WWAIT | GOC__RW_QUEUED);
+        if (w && w->writer) {
+            if (s & (GOC__RW_READERS | GOC__RW_WRITER)) w = NULL;   /* must wait */
+            else n |= GOC__RW_WRITER;
+        } else if (w) {
+            if (s & GOC__RW_WRITER) w = NULL;
+            else n += 1;
+            if ((n & GOC__RW_READERS) == 0) GOC_PANIC("sync: too many RWMutex readers");
+        }
+        uint32_t writers = m->nwriters - (w && w->writer);
+        bool more = m->q.head && (w == NULL || m->q.head->next != NULL);
+        if (writers) n |= GOC__RW_WWAIT;
+        if (more) n |= GOC__RW_QUEUED;
+        /* acq_rel: acquire what the last holder published (its release),
+         * release it on to the grantee along with our own bookkeeping. */
+        if (!goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQ_REL, GOC_RELAXED))
+            continue;
+        s = n;
+        if (!w) break;
+        bool writer = w->writer;
+        goc__q_unlink(&m->q, w);
+        if (writer) m->nwriters--;
+        *tail = w;
+        tail = &w->next;
+        if (writer) break;       /* a writer is alone */
+    }
+    *tail = NULL;
+    goc__signal_list(granted, GOC__W_GRANTED);
+}
+
+static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
+    struct goc__waiter w;
+    goc_backoff b = {0};
+    uint32_t block = writer ? (GOC__RW_READERS | GOC__RW_WRITER)
+                            : (GOC__RW_WRITER | GOC__RW_WWAIT);
+    /* Spin a little on the fast path first. */
+    for (;;) {
+        uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        if (!(s & block) && !(writer && (s & GOC__RW_QUEUED))) {
+            uint32_t n = writer ? s | GOC__RW_WRITER : s + 1;
+            if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED))
+                return GOC_OK;
+            continue;
+        }
+        if (!goc_backoff_snooze(&b)) break;
+    }
+    if (deadline != GOC__NO_DEADLINE && goc_nanotime() >= deadline) return GOC_TIMEOUT;
+
+    goc_mutex_lock(&m->qmu);
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    for (;;) {
+        if (!(s & block)) {
+            uint32_t n = writer ? s | GOC__RW_WRITER : s + 1;
+            if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED)) {
+                goc_mutex_unlock(&m->qmu);
+                return GOC_OK;
+            }
+            continue;
+        }
+        uint32_t n = s | GOC__RW_QUEUED | (writer ? GOC__RW_WWAIT : 0);
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_RELAXED, GOC_RELAXED))
+            break;
+    }
+    w.writer = writer;
+    goc_atomic_u32_store_explicit(&w.word, GOC__W_WAITING, GOC_RELAXED);
+    goc__q_push(&m->q, &w);
+    if (writer) m->nwriters++;
+    goc_mutex_unlock(&m->qmu);
+
+    if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
+    goc_mutex_lock(&m->qmu);
+    /* Acquire: if we were granted as the time ran out, the grant's writes. */
+    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING;
+    if (timed_out) {
+        goc__q_unlink(&m->q, &w);
+        if (writer) m->nwriters--;
+        goc__rw_dispatch(m);     /* a writer leaving may let readers in */
+    }
+    goc_mutex_unlock(&m->qmu);
+    return timed_out ? GOC_TIMEOUT : GOC_OK;   /* granted: the lock is ours */
+}
+
+static void goc__rw_release_slow(goc_rwmutex *m) {
+    goc_mutex_lock(&m->qmu);
+    goc__rw_dispatch(m);
+    goc_mutex_unlock(&m->qmu);
+}
+
+GOC_NOIPA GOC_DEF bool goc_rwmutex_tryrlock(goc_rwmutex *m) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    while (!(s & (GOC__RW_WRITER | GOC__RW_WWAIT))) {
+        if ((s & GOC__RW_READERS) == GOC__RW_READERS) GOC_PANIC("sync: too many RWMutex readers");
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s + 1, GOC_ACQUIRE, GOC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
+GOC_NOIPA GOC_DEF void goc_rwmutex_rlock(goc_rwmutex *m) {
+    if (!goc_rwmutex_tryrlock(m)) goc__rw_wait(m, false, GOC__NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_rwmutex_rlock_timeout(goc_rwmutex *m, goc_duration d) {
+    if (goc_rwmutex_tryrlock(m)) return GOC_OK;
+    if (d <= 0) return GOC_TIMEOUT;
+    return goc__rw_wait(m, false, goc__deadline(d));
+}
+
+GOC_NOIPA GOC_DEF void goc_rwmutex_runlock(goc_rwmutex *m) {
+    /* Release: the read section happens-before a later writer's lock. */
+    uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, (uint32_t)-1, GOC_RELEASE);
+    if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
+    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED))
+        goc__rw_release_slow(m);   /* the last reader out lets the queue move */
+}
+
+GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    while (!(s & (GOC__RW_READERS | GOC__RW_WRITER | GOC__RW_QUEUED))) {
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s | GOC__RW_WRITER,
+                                             GOC_ACQUIRE, GOC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
+GOC_NOIPA GOC_DEF void goc_rwmutex_lock(goc_rwmutex *m) {
+    if (!goc_rwmutex_trylock(m)) goc__rw_wait(m, true, GOC__NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_rwmutex_lock_timeout(goc_rwmutex *m, goc_duration d) {
+    if (goc_rwmutex_trylock(m)) return GOC_OK;
+    if (d <= 0) return GOC_TIMEOUT;
+    return goc__rw_wait(m, true, goc__deadline(d));
+}
+
+GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
+    uint32_t s = GOC__RW_WRITER;
+    if (goc_atomic_u32_cas_explicit(&m->state, &s, 0, GOC_RELEASE, GOC_RELAXED)) return;
+    for (;;) {
+        if (!(s & GOC__RW_WRITER) || (s & GOC__RW_READERS))
+            GOC_PANIC("sync: Unlock of unlocked RWMutex");
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s & ~GOC__RW_WRITER,
+                                             GOC_RELEASE, GOC_RELAXED))
+            break;
+    }
+    if (s & GOC__RW_QUEUED) goc__rw_release_slow(m);
+}
+
+/* ==== WaitGroup ========================================================== */
+/*
+ * state: the counter in the high 32 bits (signed, as Go's), WAITING in bit 0.
+ * A waiter sets WAITING, reads gen, re-checks the counter, and sleeps while
+ * gen is unchanged. The add that brings the counter to 0 and sees WAITING
+ * clears it and bumps gen. All of these are sequentially consistent: the
+ * argument needs a single order of {waiter sets WAITING, reads gen, reads
+ * counter} against {adder drops the counter, bumps gen}: either the waiter
+ * reads the counter after it dropped, or its gen read came before the bump
+ * and the futex sees gen changed. Timeouts need no clean-up: a stale WAITING
+ * costs at most one futile wake.
+ */
+#define GOC__WG_WAITING 1ull
+
+GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
+    int32_t old = (int32_t)(goc_atomic_u64_load_explicit(&wg->state, GOC_RELAXED) >> 32);
+    if (delta > INT32_MAX || delta < INT32_MIN ||
+        (delta > 0 && old > INT32_MAX - delta))
+        GOC_PANIC("sync: WaitGroup counter overflow");
+    uint64_t s = goc_atomic_u64_add(&wg->state, (uint64_t)delta << 32);
+    int32_t v = (int32_t)(s >> 32);
+    if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
+    if (v == 0 && (s & GOC__WG_WAITING)) {
+        goc_atomic_u64_and(&wg->state, ~GOC__WG_WAITING);
+        goc_atomic_u32_add(&wg->gen, 1);
+        goc_wake_all(&wg->gen);
+    }
+}
+
+GOC_NOIPA GOC_DEF void goc_wg_done(goc_waitgroup *wg) { goc_wg_add(wg, -1); }
+
+static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
+    goc_backoff b = {0};
+    for (;;) {
+        uint64_t s = goc_atomic_u64_load(&wg->state);
+        if ((s >> 32) == 0) return GOC_OK;
+        if (goc_backoff_snooze(&b)) continue;
+        if (!(s & GOC__WG_WAITING) && !goc_atomic_u64_cas(&wg->state, s, s | GOC__WG_WAITING))
+            continue;
+        uint32_t g = goc_atomic_u32_load(&wg->gen);
+        if ((goc_atomic_u64_load(&wg->state) >> 32) == 0) return GOC_OK;
+        goc_duration left = GOC_FOREVER;
+        if (deadline != GOC__NO_DEADLINE) {
+            left = deadline - goc_nanotime();
+            if (left <= 0) return GOC_TIMEOUT;
+        }
+        goc_wait_u32(&wg->gen, g, left);
+    }
+}
+
+GOC_NOIPA GOC_DEF void goc_wg_wait(goc_waitgroup *wg) { goc__wg_wait(wg, GOC__NO_DEADLINE); }
+
+GOC_NOIPA GOC_DEF int goc_wg_wait_timeout(goc_waitgroup *wg, goc_duration d) {
+    if ((goc_atomic_u64_load(&wg->state) >> 32) == 0) return GOC_OK;
+    if (d <= 0) return GOC_TIMEOUT;
+    return goc__wg_wait(wg, goc__deadline(d));
+}
+
+/* ==== Once =============================================================== */
+/*
+ * The tempting version, `if (!done) { done = 1; fn(); }` (or a CAS on done
+ * before fn), is wrong: a second caller would return while fn still runs.
+ * So the state has a RUNNING phase that others wait out.
+ */
+#define GOC__ONCE_NEW     0u
+#define GOC__ONCE_RUNNING 1u
+#define GOC__ONCE_WAITERS 2u   /* running, and someone sleeps on state */
+
+GOC_NOIPA GOC_DEF void goc__once_slow(goc_once *o, void (*fn)(void *), void *arg) {
+    uint32_t s = GOC__ONCE_NEW;
+    if (goc_atomic_u32_cas_explicit(&o->state, &s, GOC__ONCE_RUNNING, GOC_ACQUIRE, GOC_ACQUIRE)) {
+        fn(arg);
+        /* Release: fn's writes happen-before every DONE seen by an acquire. */
+        if (goc_atomic_u32_swap_explicit(&o->state, GOC__ONCE_DONE, GOC_RELEASE) == GOC__ONCE_WAITERS)
+            goc_wake_all(&o->state);
+        return;
+    }
+    goc_backoff b = {0};
+    while (s != GOC__ONCE_DONE) {
+        if (goc_backoff_snooze(&b)) {
+            s = goc_atomic_u32_load_explicit(&o->state, GOC_ACQUIRE);
+            continue;
+        }
+        if (s == GOC__ONCE_RUNNING &&
+            !goc_atomic_u32_cas_explicit(&o->state, &s, GOC__ONCE_WAITERS, GOC_ACQUIRE, GOC_ACQUIRE))
+            continue;   /* s was reloaded */
+        goc_wait_u32(&o->state, GOC__ONCE_WAITERS, GOC_FOREVER);
+        s = goc_atomic_u32_load_explicit(&o->state, GOC_ACQUIRE);
+    }
+}
+
+/* ==== Cond =============================================================== */
+/*
+ * A FIFO of waiter nodes under qmu. wait() queues itself *before* it
+ * unlocks the user's mutex, so a signal sent by anyone who took that mutex
+ * afterwards finds it. nwait lets signal skip qmu when nobody waits: it is
+ * raised (seq_cst) before the user's mutex is released, so a signaller that
+ * took the mutex after, or saw the predicate change, sees it.
+ */
+static int goc__cond_wait(goc_cond *c, goc_mutex *m, int64_t deadline) {
+    struct goc__waiter w;
+    goc_atomic_u32_store_explicit(&w.word, GOC__W_WAITING, GOC_RELAXED);
+    goc_mutex_lock(&c->qmu);
+    goc__q_push(&c->q, &w);
+    goc_atomic_u32_add(&c->nwait, 1);
+    goc_mutex_unlock(&c->qmu);
+    goc_mutex_unlock(m);
+
+    int r = GOC_OK;
+    if (goc__park(&w, deadline) == GOC__W_WAITING) {
+        goc_mutex_lock(&c->qmu);
+        if (goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING) {
+            goc__q_unlink(&c->q, &w);
+            goc_atomic_u32_add(&c->nwait, (uint32_t)-1);
+            r = GOC_TIMEOUT;
+        }
+        goc_mutex_unlock(&c->qmu);
+        /* Signalled as the time ran out: we took the signal, so report it
+         * (returning GOC_TIMEOUT would lose a wake-up someone counted on). */
+    }
+    goc_mutex_lock(m);
+    return r;
+}
+
+GOC_NOIPA GOC_DEF void goc_cond_wait(goc_cond *c, goc_mutex *m) {
+    goc__cond_wait(c, m, GOC__NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_cond_wait_timeout(goc_cond *c, goc_mutex *m, goc_duration d) {
+    if (d <= 0) {          /* poll: nothing can have been signalled to us */
+        goc_mutex_unlock(m);
+        goc_mutex_lock(m);
+        return GOC_TIMEOUT;
+    }
+    return goc__cond_wait(c, m, goc__deadline(d));
+}
+
+static void goc__cond_notify(goc_cond *c, bool all) {
+    if (goc_atomic_u32_load(&c->nwait) == 0) return;   /* nobody: no lock */
+    goc_mutex_lock(&c->qmu);
+    struct goc__waiter *list = NULL, **tail = &list;
+    while (c->q.head) {
+        struct goc__waiter *w = goc__q_pop(&c->q);
+        goc_atomic_u32_add(&c->nwait, (uint32_t)-1);
+        *tail = w;
+        tail = &w->next;
+        if (!all) break;
+    }
+    *tail = NULL;
+    goc__signal_list(list, GOC__W_WOKEN);
+    goc_mutex_unlock(&c->qmu);
+}
+
+GOC_NOIPA GOC_DEF void goc_cond_signal(goc_cond *c)    { goc__cond_notify(c, false); }
+GOC_NOIPA GOC_DEF void goc_cond_broadcast(goc_cond *c) { goc__cond_notify(c, true); }
+
+/* ==== Semaphore ========================================================== */
+/*
+ * golang.org/x/sync/semaphore's design: a mutex, the units held, and a FIFO
+ * of waiters. release() grants waiters from the head for as long as the head
+ * fits, and stops at the first that does not: that is what keeps a large
+ * request from being starved by a stream of small ones.
+ */
+GOC_DEF void goc_sem_init(goc_sem *s, int64_t capacity) {
+    memset(s, 0, sizeof *s);
+    s->size = capacity < 0 ? 0 : capacity;
+}
+
+/* Under mu: grant from the head for as long as the head fits. */
+static void goc__sem_grant(goc_sem *s) {
+    struct goc__waiter *list = NULL, **tail = &list;
+    while (s->q.head && s->q.head->n <= s->size - s->cur) {
+        struct goc__waiter *w = goc__q_pop(&s->q);
+        s->cur += w->n;
+        *tail = w;
+        tail = &w->next;
+    }
+    *tail = NULL;
+    goc__signal_list(list, GOC__W_GRANTED);
+}
+
+static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll) {
+    if (n < 0 || n > s->size) return GOC_EINVAL;
+    goc_mutex_lock(&s->mu);
+    if (s->size - s->cur >= n && !s->q.head) {
+        s->cur += n;
+        goc_mutex_unlock(&s->mu);
+        return GOC_OK;
+    }
+    if (poll) {
+        goc_mutex_unlock(&s->mu);
+        return GOC_TIMEOUT;
+    }
+    struct goc__waiter w;
+    w.n = n;
+    goc_atomic_u32_store_explicit(&w.word, GOC__W_WAITING, GOC_RELAXED);
+    goc__q_push(&s->q, &w);
+    goc_mutex_unlock(&s->mu);
+
+    if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
+    goc_mutex_lock(&s->mu);
+    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING;
+    if (timed_out) {
+        goc__q_unlink(&s->q, &w);
+        goc__sem_grant(s);   /* we may have been the big one holding the rest up */
+    }
+    goc_mutex_unlock(&s->mu);
+    return timed_out ? GOC_TIMEOUT : GOC_OK;   /* granted as time ran out: keep it */
+}
+
+GOC_NOIPA GOC_DEF int goc_sem_acquire(goc_sem *s, int64_t n) {
+    return goc__sem_acquire(s, n, GOC__NO_DEADLINE, false);
+}
+
+GOC_NOIPA GOC_DEF bool goc_sem_try_acquire(goc_sem *s, int64_t n) {
+    return goc__sem_acquire(s, n, 0, true) == GOC_OK;
+}
+
+GOC_NOIPA GOC_DEF int goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d) {
+    return goc__sem_acquire(s, n, d > 0 ? goc__deadline(d) : 0, d <= 0);
+}
+
+GOC_NOIPA GOC_DEF void goc_sem_release(goc_sem *s, int64_t n) {
+    goc_mutex_lock(&s->mu);
+    if (n < 0 || n > s->cur) {
+        goc_mutex_unlock(&s->mu);
+        GOC_PANIC("semaphore: released more than held");
+        return;
+    }
+    s->cur -= n;
+    goc__sem_grant(s);
+    goc_mutex_unlock(&s->mu);
+}
+
+/* ==== Striped map ======================================================== */
+/*
+ * A power-of-two array of stripes, each on its own cache line(s): an
+ * RWMutex over two stb_ds hash maps (u64 keys; string keys in strdup mode,
+ * so keys are copied in and freed on delete). The stripe is picked from a
+ * mix of the key's bits, independent of stb_ds's own hash.
+ *
+ * stb_ds traps, avoided here: its plain look-ups (hmgeti, shgeti, hmget)
+ * write a scratch field inside the table, so two readers under one read
+ * lock would race; and even its _ts look-up allocates when the table is
+ * still NULL. Readers therefore call stbds_hmget_key_ts on a local copy of
+ * the table pointer, after checking it is not NULL. Writers call the
+ * stbds_*_key functions directly, which also keeps stb_ds's use of `typeof`
+ * (not a keyword under -std=c11) out of goc.
+ */
+typedef struct goc__smap_u64 { uint64_t key; void *value; } goc__smap_u64;
+typedef struct goc__smap_str { char *key; void *value; } goc__smap_str;
+
+typedef struct goc__smap_stripe {
+    goc_rwmutex    mu;
+    goc__smap_u64 *hm;   /* guarded by mu */
+    goc__smap_str *sh;   /* guarded by mu; created in strdup mode */
+} goc__smap_stripe;
+
+#define GOC__SMAP_STRIPE_BYTES \
+    ((sizeof(goc__smap_stripe) + GOC_CACHELINE - 1) / GOC_CACHELINE * GOC_CACHELINE)
+
+struct goc_smap {
+    size_t mask;          /* stripes - 1 */
+    void  *raw;           /* the allocation, before alignment */
+    char  *stripes;       /* cache-line aligned, GOC__SMAP_STRIPE_BYTES each */
+};
+
+static goc__smap_stripe *goc__smap_stripe_u64(goc_smap *m, uint64_t k) {
+    k ^= k >> 33; k *= 0xff51afd7ed558ccdull;    /* MurmurHash3's finaliser */
+    k ^= k >> 33; k *= 0xc4ceb9fe1a85ec53ull;
+    k ^= k >> 33;
+    return (goc__smap_stripe *)(m->stripes + (k & m->mask) * GOC__SMAP_STRIPE_BYTES);
+}
+
+static goc__smap_stripe *goc__smap_stripe_str(goc_smap *m, const char *s) {
+    uint64_t h = 0xcbf29ce484222325ull;          /* FNV-1a */
+    while (*s) { h ^= (unsigned char)*s++; h *= 0x100000001b3ull; }
+    return goc__smap_stripe_u64(m, h);
+}
+
+GOC_DEF goc_smap *goc_smap_new(size_t stripes) {
+    size_t n = 1;
+    if (stripes == 0) stripes = 64;
+    if (stripes > ((size_t)1 << 20)) stripes = (size_t)1 << 20;
+    while (n < stripes) n <<= 1;
+    goc_smap *m = (goc_smap *)GOC_CALLOC(1, sizeof *m);
+    if (!m) return NULL;
+    m->raw = GOC_CALLOC(n * GOC__SMAP_STRIPE_BYTES + GOC_CACHELINE, 1);
+    if (!m->raw) { GOC_FREE(m); return NULL; }
+    uintptr_t p = ((uintptr_t)m->raw + GOC_CACHELINE - 1) & ~(uintptr_t)(GOC_CACHELINE - 1);
+    m->stripes = (char *)p;
+    m->mask = n - 1;
+    for (size_t i = 0; i < n; i++) {
+        goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        st->sh = (goc__smap_str *)stbds_shmode_func(sizeof *st->sh, STBDS_SH_STRDUP);
+    }
+    return m;
+}
+
+GOC_DEF void goc_smap_free(goc_smap *m) {
+    if (!m) return;
+    for (size_t i = 0; i <= m->mask; i++) {
+        goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        stbds_hmfree(st->hm);
+        stbds_shfree(st->sh);
+    }
+    GOC_FREE(m->raw);
+    GOC_FREE(m);
+}
+
+/* Look up under (at least) a read lock: never writes to the table. */
+static goc__smap_u64 *goc__smap_find(goc__smap_stripe *st, uint64_t key) {
+    goc__smap_u64 *t = st->hm;     /* local copy: the _ts call returns it */
+    ptrdiff_t i;
+    if (!t) return NULL;
+    t = (goc__smap_u64 *)stbds_hmget_key_ts(t, sizeof *t, &key, sizeof key, &i, STBDS_HM_BINARY);
+    return i >= 0 ? &t[i] : NULL;
+}
+
+static goc__smap_str *goc__smap_sfind(goc__smap_stripe *st, const char *key) {
+    goc__smap_str *t = st->sh;
+    ptrdiff_t i;
+    t = (goc__smap_str *)stbds_hmget_key_ts(t, sizeof *t, (void *)key, sizeof t->key, &i,
+                                            STBDS_HM_STRING);
+    return i >= 0 ? &t[i] : NULL;
+}
+
+static void goc__smap_insert(goc__smap_stripe *st, uint64_t key, void *val) {
+    st->hm = (goc__smap_u64 *)stbds_hmput_key(st->hm, sizeof *st->hm, &key, sizeof key,
+                                              STBDS_HM_BINARY);
+    ptrdiff_t i = stbds_temp(st->hm - 1);
+    st->hm[i].key = key;
+    st->hm[i].value = val;
+}
+
+GOC_NOIPA GOC_DEF int goc_smap_put(goc_smap *m, uint64_t key, void *val) {
+    if (!m) return GOC_EINVAL;
+    goc__smap_stripe *st = goc__smap_stripe_u64(m, key);
+    goc_rwmutex_lock(&st->mu);
+    goc__smap_insert(st, key, val);
+    goc_rwmutex_unlock(&st->mu);
+    return GOC_OK;
+}
+
+GOC_NOIPA GOC_DEF bool goc_smap_get(goc_smap *m, uint64_t key, void **val) {
+    if (!m) return false;
+    goc__smap_stripe *st = goc__smap_stripe_u64(m, key);
+    goc_rwmutex_rlock(&st->mu);
+    goc__smap_u64 *e = goc__smap_find(st, key);
+    if (e && val) *val = e->value;
+    goc_rwmutex_runlock(&st->mu);
+    return e != NULL;
+}
+
+GOC_NOIPA GOC_DEF bool goc_smap_del(goc_smap *m, uint64_t key) {
+    if (!m) return false;
+    goc__smap_stripe *st = goc__smap_stripe_u64(m, key);
+    bool found = false;
+    goc_rwmutex_lock(&st->mu);
+    if (st->hm) {
+        st->hm = (goc__smap_u64 *)stbds_hmdel_key(st->hm, sizeof *st->hm, &key, sizeof key,
+                                                  offsetof(goc__smap_u64, key), STBDS_HM_BINARY);
+        found = stbds_temp(st->hm - 1) != 0;
+    }
+    goc_rwmutex_unlock(&st->mu);
+    return found;
+}
+
+GOC_NOIPA GOC_DEF bool goc_smap_load_or_store(goc_smap *m, uint64_t key, void *val, void **actual) {
+    if (!m) return false;
+    goc__smap_stripe *st = goc__smap_stripe_u64(m, key);
+    goc_rwmutex_rlock(&st->mu);           /* the common case: already there */
+    goc__smap_u64 *e = goc__smap_find(st, key);
+    if (e) {
+        if (actual) *actual = e->value;
+        goc_rwmutex_runlock(&st->mu);
+        return true;
+    }
+    goc_rwmutex_runlock(&st->mu);
+    goc_rwmutex_lock(&st->mu);
+    e = goc__smap_find(st, key);          /* look again: someone may have won */
+    bool loaded = e != NULL;
+    if (loaded) val = e->value;
+    else goc__smap_insert(st, key, val);
+    if (actual) *actual = val;
+    goc_rwmutex_unlock(&st->mu);
+    return loaded;
+}
+
+GOC_NOIPA GOC_DEF int goc_smap_sput(goc_smap *m, const char *key, void *val) {
+    if (!m || !key) return GOC_EINVAL;
+    goc__smap_stripe *st = goc__smap_stripe_str(m, key);
+    goc_rwmutex_lock(&st->mu);
+    st->sh = (goc__smap_str *)stbds_hmput_key(st->sh, sizeof *st->sh, (void *)key,
+                                              sizeof st->sh->key, STBDS_HM_STRING);
+    st->sh[stbds_temp(st->sh - 1)].value = val;
+    goc_rwmutex_unlock(&st->mu);
+    return GOC_OK;
+}
+
+GOC_NOIPA GOC_DEF bool goc_smap_sget(goc_smap *m, const char *key, void **val) {
+    if (!m || !key) return false;
+    goc__smap_stripe *st = goc__smap_stripe_str(m, key);
+    goc_rwmutex_rlock(&st->mu);
+    goc__smap_str *e = goc__smap_sfind(st, key);
+    if (e && val) *val = e->value;
+    goc_rwmutex_runlock(&st->mu);
+    return e != NULL;
+}
+
+GOC_NOIPA GOC_DEF bool goc_smap_sdel(goc_smap *m, const char *key) {
+    if (!m || !key) return false;
+    goc__smap_stripe *st = goc__smap_stripe_str(m, key);
+    goc_rwmutex_lock(&st->mu);
+    st->sh = (goc__smap_str *)stbds_hmdel_key(st->sh, sizeof *st->sh, (void *)key,
+                                              sizeof st->sh->key,
+                                              offsetof(goc__smap_str, key), STBDS_HM_STRING);
+    bool found = stbds_temp(st->sh - 1) != 0;
+    goc_rwmutex_unlock(&st->mu);
+    return found;
+}
+
+GOC_NOIPA GOC_DEF size_t goc_smap_len(goc_smap *m) {
+    size_t n = 0;
+    if (!m) return 0;
+    for (size_t i = 0; i <= m->mask; i++) {
+        goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        goc_rwmutex_rlock(&st->mu);
+        n += stbds_hmlenu(st->hm) + stbds_hmlenu(st->sh);
+        goc_rwmutex_runlock(&st->mu);
+    }
+    return n;
+}
+
+GOC_NOIPA GOC_DEF void goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, void *arg),
+                                      void *arg) {
+    if (!m || !fn) return;
+    for (size_t i = 0; i <= m->mask; i++) {
+        goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        bool go_on = true;
+        goc_rwmutex_rlock(&st->mu);
+        size_t n = stbds_hmlenu(st->hm);
+        for (size_t j = 0; go_on && j < n; j++) {
+            goc_smap_entry e = { st->hm[j].key, NULL, st->hm[j].value };
+            go_on = fn(&e, arg);
+        }
+        n = stbds_hmlenu(st->sh);
+        for (size_t j = 0; go_on && j < n; j++) {
+            goc_smap_entry e = { 0, st->sh[j].key, st->sh[j].value };
+            go_on = fn(&e, arg);
+        }
+        goc_rwmutex_runlock(&st->mu);
+        if (!go_on) return;
+    }
+}
+
+#endif /* GOC_SYNC_IMPLEMENTATION */
+
+/*
+ * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
+ * free of charge, to deal in this software without restriction, provided
+ * this notice is kept; it comes with no warranty.
+ */
