@@ -21,6 +21,7 @@ TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_s
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap
 EXAMPLES := hello_sync
 CRITERION_FLAGS ?= --jobs 1 --short-filename
+TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
 DEPS_BENCH := golang-go libstb-dev
@@ -41,13 +42,13 @@ $(B)/impl.o: tests/impl.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/impl_nofutex.o: tests/impl.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -c $< -o $@
-$(B)/tests/%: tests/%.c tests/testutil.h $(HEADERS) $(B)/impl.o
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/impl.o -o $@ -lcriterion $(LDLIBS)
-$(B)/tests/%_nofutex: tests/%.c tests/testutil.h $(HEADERS) $(B)/impl_nofutex.o
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< $(B)/impl_nofutex.o -o $@ -lcriterion $(LDLIBS)
+$(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(B)/impl.o
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/impl.o -o $@ $(TEST_LIBS) $(LDLIBS)
+$(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(B)/impl_nofutex.o
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< $(B)/impl_nofutex.o -o $@ $(TEST_LIBS) $(LDLIBS)
 # The GCC trap: implementation in the same translation unit, at -O2.
 $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ -lcriterion $(LDLIBS)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests:
 	mkdir -p $@
 
@@ -61,9 +62,12 @@ test: deps-test
 	@sh scripts/check-headers.sh
 	@$(MAKE) --no-print-directory run-tests
 
+# Criterion cannot start under TSan (its issue #274), so this build runs the
+# same suites on tests/crit_shim.h, a minimal stand-in.
 tsan: deps-test
 	@$(MAKE) --no-print-directory run-tests B=build/tsan OPT=-O1 \
-	    CFLAGS="-O1 -g -fsanitize=thread" LDLIBS="-pthread -fsanitize=thread" \
+	    CFLAGS="-O1 -g -fsanitize=thread -DGOC_TEST_SHIM" LDLIBS="-pthread -fsanitize=thread" \
+	    TEST_LIBS= CRITERION_FLAGS= \
 	    TEST_ENV="TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1"
 
 asan: deps-test

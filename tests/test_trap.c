@@ -5,7 +5,11 @@
  * the flags are plain statics whose address is never taken. */
 #define GOC_IMPLEMENTATION
 #include "sync.h"
+#ifdef GOC_TEST_SHIM
+#include "crit_shim.h"
+#else
 #include <criterion/criterion.h>
+#endif
 #include <pthread.h>
 
 TestSuite(trap, .timeout = 20);

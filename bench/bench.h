@@ -1,0 +1,62 @@
+/* Shared benchmark plumbing: timing, a start barrier, result lines.
+ * Each workload prints one line, "<workload> <ns_per_op> <ops_per_sec>"
+ * (BENCHMARKS.md), and exits non-zero if its own check of the result fails. */
+#ifndef GOC_BENCH_H
+#define GOC_BENCH_H
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline int64_t bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Threads start together: each waits until all have arrived. */
+typedef struct bench_start {
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    int             arrived, need;
+} bench_start;
+
+static inline void bench_start_init(bench_start *s, int need) {
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->arrived = 0;
+    s->need = need;
+}
+
+static inline void bench_start_wait(bench_start *s) {
+    pthread_mutex_lock(&s->mu);
+    if (++s->arrived == s->need) pthread_cond_broadcast(&s->cv);
+    while (s->arrived < s->need) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static inline void bench_report(const char *workload, int64_t ns, int64_t ops) {
+    double per = (double)ns / (double)ops;
+    printf("%s %.2f %.0f\n", workload, per, 1e9 / per);
+    fflush(stdout);
+}
+
+static inline void bench_fail(const char *workload, const char *what) {
+    fprintf(stderr, "%s: WRONG RESULT: %s\n", workload, what);
+    exit(1);
+}
+
+/* Run fn `reps` times and keep the fastest (the machine is noisy). */
+#define BENCH_BEST_OF(reps, ns_var, body) do {                      \
+        int64_t best_ = INT64_MAX;                                  \
+        for (int r_ = 0; r_ < (reps); r_++) {                       \
+            int64_t t0_ = bench_now();                              \
+            body;                                                   \
+            int64_t d_ = bench_now() - t0_;                         \
+            if (d_ < best_) best_ = d_;                             \
+        }                                                           \
+        ns_var = best_;                                             \
+    } while (0)
+#endif
