@@ -597,9 +597,12 @@ static void goc__rw_dispatch(goc_rwmutex *m) {
             if (s & (GOC__RW_READERS | GOC__RW_WRITER)) w = NULL;   /* must wait */
             else n |= GOC__RW_WRITER;
         } else if (w) {
-            if (s & GOC__RW_WRITER) w = NULL;
-            else n += 1;
-            if ((n & GOC__RW_READERS) == 0) GOC_PANIC("sync: too many RWMutex readers");
+            if (s & GOC__RW_WRITER) {
+                w = NULL;
+            } else {
+                n += 1;
+                if ((n & GOC__RW_READERS) == 0) GOC_PANIC("sync: too many RWMutex readers");
+            }
         }
         uint32_t writers = m->nwriters - (w && w->writer);
         bool more = m->q.head && (w == NULL || m->q.head->next != NULL);
@@ -643,7 +646,9 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     goc_mutex_lock(&m->qmu);
     uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
     for (;;) {
-        if (!(s & block)) {
+        /* A writer does not overtake anyone queued (a release is on its way
+         * to grant them); a reader may join readers while no writer waits. */
+        if (!(s & block) && !(writer && m->q.head)) {
             uint32_t n = writer ? s | GOC__RW_WRITER : s + 1;
             if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED)) {
                 goc_mutex_unlock(&m->qmu);
@@ -988,7 +993,10 @@ GOC_NOIPA GOC_DEF void goc_sem_release(goc_sem *s, int64_t n) {
  * still NULL. Readers therefore call stbds_hmget_key_ts on a local copy of
  * the table pointer, after checking it is not NULL. Writers call the
  * stbds_*_key functions directly, which also keeps stb_ds's use of `typeof`
- * (not a keyword under -std=c11) out of goc.
+ * (not a keyword under -std=c11) out of goc. And a new table's hash index
+ * takes its seed from a global that stb_ds updates without a lock, so all
+ * tables are made up front in goc_smap_new, under one lock. (A program that
+ * also makes stb_ds hash maps on other threads shares that global with us.)
  */
 typedef struct goc__smap_u64 { uint64_t key; void *value; } goc__smap_u64;
 typedef struct goc__smap_str { char *key; void *value; } goc__smap_str;
@@ -1021,6 +1029,8 @@ static goc__smap_stripe *goc__smap_stripe_str(goc_smap *m, const char *s) {
     return goc__smap_stripe_u64(m, h);
 }
 
+static goc_mutex goc__smap_seed_mu;   /* see goc_smap_new */
+
 GOC_DEF goc_smap *goc_smap_new(size_t stripes) {
     size_t n = 1;
     if (stripes == 0) stripes = 64;
@@ -1033,10 +1043,17 @@ GOC_DEF goc_smap *goc_smap_new(size_t stripes) {
     uintptr_t p = ((uintptr_t)m->raw + GOC_CACHELINE - 1) & ~(uintptr_t)(GOC_CACHELINE - 1);
     m->stripes = (char *)p;
     m->mask = n - 1;
+    /* Every table gets its hash index now, on this thread and under a
+     * process-wide lock: stb_ds seeds each new index from one global
+     * (stbds_hash_seed) that it updates unguarded, so two first inserts in
+     * two stripes at once would race on it. Later growth reuses the seed. */
+    goc_mutex_lock(&goc__smap_seed_mu);
     for (size_t i = 0; i < n; i++) {
         goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        st->hm = (goc__smap_u64 *)stbds_shmode_func(sizeof *st->hm, STBDS_SH_NONE);
         st->sh = (goc__smap_str *)stbds_shmode_func(sizeof *st->sh, STBDS_SH_STRDUP);
     }
+    goc_mutex_unlock(&goc__smap_seed_mu);
     return m;
 }
 

@@ -59,6 +59,49 @@ Test(rwmutex, writer_is_alone) {
     T_NO_FAILURES();
 }
 
+/* Many writers and readers that often find the lock held, so that they
+ * queue and the slow paths (queueing under qmu, dispatch, writers arriving
+ * while a release is on its way to grant queued readers) all run. Yielding
+ * inside the lock makes holders get preempted there. Time-bounded. */
+static goc_atomic_i64 g_queued_ops;
+static void *rw_queue_hammer(void *arg) {
+    int64_t end = *(int64_t *)arg;
+    unsigned seed = (unsigned)(uintptr_t)&end;
+    while (t_now() < end) {
+        for (int i = 0; i < 64; i++) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 3 == 0) {
+                goc_rwmutex_lock(&g_rw);
+                T_CHECK(goc_atomic_i64_add(&g_writers, 1) == 1);
+                T_CHECK(goc_atomic_i64_load(&g_readers) == 0);
+                if ((seed >> 20) % 4 == 0) sched_yield();
+                goc_atomic_i64_add(&g_writers, -1);
+                goc_rwmutex_unlock(&g_rw);
+            } else {
+                goc_rwmutex_rlock(&g_rw);
+                goc_atomic_i64_add(&g_readers, 1);
+                T_CHECK(goc_atomic_i64_load(&g_writers) == 0);
+                if ((seed >> 20) % 4 == 0) sched_yield();
+                goc_atomic_i64_add(&g_readers, -1);
+                goc_rwmutex_runlock(&g_rw);
+            }
+            goc_atomic_i64_add(&g_queued_ops, 1);
+        }
+    }
+    return NULL;
+}
+Test(rwmutex, writers_and_readers_queue_together) {
+    t_threads t = {0};
+    int64_t end = t_now() + GOC_SECOND;
+    for (int i = 0; i < 8; i++) t_spawn(&t, rw_queue_hammer, &end);
+    t_join(&t);
+    T_NO_FAILURES();
+    cr_assert_gt(goc_atomic_i64_load(&g_queued_ops), 0);
+    /* the lock is free and consistent again */
+    cr_assert(goc_rwmutex_trylock(&g_rw));
+    goc_rwmutex_unlock(&g_rw);
+}
+
 static void *writer_locks(void *arg) {
     goc_atomic_i64 *done = arg;
     goc_rwmutex_lock(&g_rw);
