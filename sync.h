@@ -444,14 +444,20 @@ GOC_NOIPA GOC_DEF bool goc_mutex_trylock(goc_mutex *m) {
 
 /* A waiter that was WOKEN gives up (its time ran out): take the lock if it
  * is free right now, else clear WOKEN in the same CAS that sees LOCKED set,
- * so that the holder's unlock wakes the next waiter. */
+ * so that the holder's unlock wakes the next waiter.
+ * This is done holding QLOCK. The unlock that woke us stores WOKEN into our
+ * node while it still holds QLOCK and LOCKED, and only then sets the WOKEN
+ * bit and drops both in one CAS: without QLOCK we could see that LOCKED,
+ * clear a WOKEN bit not yet set, and leave, and the bit set a moment later
+ * would tell every later unlock that a woken waiter is coming. */
 static int goc__mutex_woken_give_up(goc_mutex *m) {
-    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    uint32_t s = goc__mutex_qlock(m);
     for (;;) {
-        uint32_t n = (s & GOC__M_LOCKED) ? s & ~GOC__M_WOKEN
-                                         : (s | GOC__M_LOCKED) & ~GOC__M_WOKEN;
-        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED))
-            return (s & GOC__M_LOCKED) ? GOC_TIMEOUT : GOC_OK;
+        bool locked = s & GOC__M_LOCKED;
+        uint32_t n = (s & ~(GOC__M_QLOCK | GOC__M_WOKEN)) | GOC__M_LOCKED;
+        /* acq_rel: acquire a free lock's last release; release QLOCK. */
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQ_REL, GOC_RELAXED))
+            return locked ? GOC_TIMEOUT : GOC_OK;
     }
 }
 
