@@ -18,7 +18,8 @@ B       := build
 HEADERS := atomic.h sync.h
 TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap
 # Each suite is built twice: on futexes, and on the portable parking table.
-TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap
+TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
+             $(B)/tests/test_hooks $(B)/tests/test_hooks_nofutex
 EXAMPLES := hello_sync
 CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
@@ -49,6 +50,11 @@ $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(
 # The GCC trap: implementation in the same translation unit, at -O2.
 $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ $(TEST_LIBS) $(LDLIBS)
+# Suites that compile the implementation themselves (test hooks inside).
+$(B)/tests/test_hooks: tests/test_hooks.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TEST_LIBS) $(LDLIBS)
+$(B)/tests/test_hooks_nofutex: tests/test_hooks.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests:
 	mkdir -p $@
 

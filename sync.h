@@ -398,6 +398,9 @@ static void goc__signal_list(struct goc__waiter *list, uint32_t what) {
 #define GOC__M_QUEUED 4u
 #define GOC__M_WOKEN  8u
 #define GOC__STARVE_NS (1000 * 1000)   /* Go's starvationThresholdNs: 1 ms */
+#ifndef GOC__TEST_HOOK_UNLOCK_SIGNALLED
+#  define GOC__TEST_HOOK_UNLOCK_SIGNALLED() ((void)0)
+#endif
 
 /* Take the QLOCK bit; returns the state with it held. It guards a few
  * instructions only, so waiting for it spins; past the GOC_SPIN budget it
@@ -564,6 +567,7 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
     bool handoff = goc_nanotime() - w->since > GOC__STARVE_NS;
     goc_atomic_u32 *word = &w->word;
     goc__signal_set(w, handoff ? GOC__W_GRANTED : GOC__W_WOKEN);
+    GOC__TEST_HOOK_UNLOCK_SIGNALLED();   /* tests widen this window */
     if (handoff)
         goc__mutex_qunlock(m, 0, 0);                        /* LOCKED passes to w */
     else

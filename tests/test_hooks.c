@@ -1,0 +1,69 @@
+/* Races too narrow to hit by chance, widened with the implementation's test
+ * hooks. This file compiles goc's implementation itself, hooks included.
+ *
+ * unlock_signalled: the unlock that wakes a mutex waiter stores WOKEN into
+ * the waiter's node, then (a few instructions later) sets the mutex's WOKEN
+ * bit and lets go of the lock. A woken waiter whose time runs out inside
+ * that window once cleared the bit before it was set; the bit, set a moment
+ * later, then told every later unlock "a woken waiter is on its way", and
+ * the queued waiters slept on a free lock for ever. Here the window lasts
+ * ~50 µs, and the racers' timeouts are as short. */
+#define GOC__TEST_HOOK_UNLOCK_SIGNALLED() hook_window()
+static void hook_window(void);
+#define GOC_IMPLEMENTATION
+#include "sync.h"
+#include "testutil.h"
+
+static goc_atomic_bool g_widen;
+static void hook_window(void) {
+    if (!goc_atomic_bool_load(&g_widen)) return;
+    int64_t end = goc_nanotime() + 50 * GOC_MICROSECOND;
+    while (goc_nanotime() < end) goc_cpu_relax();
+}
+
+TestSuite(hooks, .timeout = 20);
+
+static goc_mutex g_mu;
+static long g_plain;                   /* guarded by g_mu */
+static goc_atomic_i64 g_ok, g_timeouts;
+static goc_atomic_bool g_stop;
+
+static void *timeout_racer(void *arg) {
+    unsigned i = (unsigned)(uintptr_t)arg;
+    while (!goc_atomic_bool_load(&g_stop)) {
+        i++;
+        if (goc_mutex_lock_timeout(&g_mu, (1 + i % 8) * 10 * GOC_MICROSECOND) == GOC_OK) {
+            g_plain++;
+            goc_mutex_unlock(&g_mu);
+            goc_atomic_i64_add(&g_ok, 1);
+        } else {
+            goc_atomic_i64_add(&g_timeouts, 1);
+        }
+    }
+    return NULL;
+}
+static void *plain_locker(void *arg) {
+    (void)arg;
+    while (!goc_atomic_bool_load(&g_stop)) {
+        goc_mutex_lock(&g_mu);
+        g_plain++;
+        for (volatile int k = 0; k < 2000; k++) {}
+        goc_mutex_unlock(&g_mu);
+        goc_atomic_i64_add(&g_ok, 1);
+    }
+    return NULL;
+}
+
+Test(hooks, woken_waiter_timing_out_in_the_unlock_window) {
+    t_threads t = {0};
+    goc_atomic_bool_store(&g_widen, true);
+    for (int i = 0; i < 4; i++) t_spawn(&t, timeout_racer, (void *)(uintptr_t)i);
+    for (int i = 0; i < 2; i++) t_spawn(&t, plain_locker, NULL);
+    t_sleep_ms(1000);
+    goc_atomic_bool_store(&g_stop, true);
+    t_join(&t);                        /* a leaked WOKEN: the plain lockers never return */
+    cr_assert_eq(g_plain, goc_atomic_i64_load(&g_ok));
+    cr_assert_gt(goc_atomic_i64_load(&g_timeouts), 0);
+    cr_assert_eq(goc_mutex_lock_timeout(&g_mu, GOC_SECOND), GOC_OK);
+    goc_mutex_unlock(&g_mu);
+}
