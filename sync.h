@@ -581,7 +581,9 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
  *     WRITER  a writer holds it
  *     WWAIT   a writer is queued: new readers queue too (no writer starvation)
  *     QUEUED  the queue is non-empty: a release must look at it
- * Fast paths are one CAS (rlock, lock, unlock) or one fetch_sub (runlock).
+ * Fast paths are one fetch_add (rlock, runlock) or one CAS (lock, unlock).
+ * So the reader count may include, for a moment, readers that found a
+ * writer in or waiting and are backing out (see tryrlock).
  * Everything that queues, or dequeues, happens under qmu; WWAIT and QUEUED
  * change only under qmu. A thread queues only after a CAS that saw it could
  * not enter and set QUEUED: any release after that CAS sees QUEUED and comes
@@ -695,13 +697,32 @@ static void goc__rw_release_slow(goc_rwmutex *m) {
     goc_mutex_unlock(&m->qmu);
 }
 
+/* A reader that counted itself in, then found a writer there or waiting:
+ * it counts itself out again, exactly as runlock does, including letting the
+ * queue move if it was the last reader out (a writer may be waiting just
+ * for that count to drop). Relaxed: nothing was read under the lock. */
+static void goc__rw_back_out(goc_rwmutex *m) {
+    uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, (uint32_t)-1, GOC_RELAXED);
+    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED) && !(s & GOC__RW_WRITER))
+        goc__rw_release_slow(m);
+}
+
 GOC_NOIPA GOC_DEF bool goc_rwmutex_tryrlock(goc_rwmutex *m) {
-    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
-    while (!(s & (GOC__RW_WRITER | GOC__RW_WWAIT))) {
-        if ((s & GOC__RW_READERS) == GOC__RW_READERS) GOC_PANIC("sync: too many RWMutex readers");
-        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s + 1, GOC_ACQUIRE, GOC_RELAXED))
-            return true;
+    /* One fetch_add, not a load and a CAS: under contention a CAS loop pays
+     * for the cache line twice and retries. The count may so go up for a
+     * moment while a writer holds or waits (Go's RLock does the same); such
+     * a reader backs out at once, and nobody trusts the count meanwhile:
+     * a writer is granted only at zero readers, and the last one out,
+     * including one backing out, lets the queue move. */
+    uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, 1, GOC_ACQUIRE);
+    if (!(s & (GOC__RW_WRITER | GOC__RW_WWAIT))) {
+        if ((s & GOC__RW_READERS) == GOC__RW_READERS - 1) {
+            goc__rw_back_out(m);
+            GOC_PANIC("sync: too many RWMutex readers");
+        }
+        return true;
     }
+    goc__rw_back_out(m);
     return false;
 }
 
@@ -719,8 +740,10 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_runlock(goc_rwmutex *m) {
     /* Release: the read section happens-before a later writer's lock. */
     uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, (uint32_t)-1, GOC_RELEASE);
     if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
-    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED))
-        goc__rw_release_slow(m);   /* the last reader out lets the queue move */
+    /* The last reader out lets the queue move, unless a writer holds the
+     * lock (a reader that backed out): the writer's unlock will do it. */
+    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED) && !(s & GOC__RW_WRITER))
+        goc__rw_release_slow(m);
 }
 
 GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
@@ -747,7 +770,9 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
     uint32_t s = GOC__RW_WRITER;
     if (goc_atomic_u32_cas_explicit(&m->state, &s, 0, GOC_RELEASE, GOC_RELAXED)) return;
     for (;;) {
-        if (!(s & GOC__RW_WRITER) || (s & GOC__RW_READERS))
+        /* Readers may be counted here for a moment (see tryrlock): only the
+         * missing WRITER bit tells misuse. */
+        if (!(s & GOC__RW_WRITER))
             GOC_PANIC("sync: Unlock of unlocked RWMutex");
         if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s & ~GOC__RW_WRITER,
                                              GOC_RELEASE, GOC_RELAXED))

@@ -3,7 +3,8 @@
  *     bench_sync pthread    pthread_mutex, pthread_rwlock, a mutex+cond
  *                           WaitGroup, pthread_once, one rwlock over one
  *                           stb_ds map (the "single-lock map")
- * Optional second argument: a scale divisor for quick runs (e.g. 10). */
+ * Optional: a scale divisor for quick runs (e.g. 10), then a workload name
+ * (or part of one) to run only that. */
 #define GOC_IMPLEMENTATION
 #include "sync.h"
 #include "bench.h"
@@ -222,10 +223,11 @@ int main(int argc, char **argv) {
     }
     g_goc = strcmp(argv[1], "goc") == 0;
     if (argc > 2) g_scale = atol(argv[2]) > 0 ? atol(argv[2]) : 1;
-    bench_mutex_contended();
-    bench_rwmutex_read_mostly();
-    bench_wg_uncontended();
-    bench_once_done();
-    bench_smap_mixed();
+    const char *only = argc > 3 ? argv[3] : "";     /* run only workloads containing this */
+    if (strstr("mutex_contended", only)) bench_mutex_contended();
+    if (strstr("rwmutex_read_mostly", only)) bench_rwmutex_read_mostly();
+    if (strstr("wg_uncontended", only)) bench_wg_uncontended();
+    if (strstr("once_done", only)) bench_once_done();
+    if (strstr("smap_mixed", only)) bench_smap_mixed();
     return 0;
 }
