@@ -7,6 +7,23 @@ TestSuite(rwmutex, .timeout = 60);
 static goc_rwmutex g_rw;
 static goc_atomic_i64 g_readers, g_writers, g_held;
 
+/* Inside a write lock: nobody else is inside. Inside a read lock: no
+ * writer is. `work` iterations of busy work; `yield`: get preempted there. */
+static void inside_write(int work, bool yield) {
+    T_CHECK(goc_atomic_i64_add(&g_writers, 1) == 1);
+    T_CHECK(goc_atomic_i64_load(&g_readers) == 0);
+    for (volatile int k = 0; k < work; k++) {}
+    if (yield) sched_yield();
+    goc_atomic_i64_add(&g_writers, -1);
+}
+static void inside_read(int work, bool yield) {
+    goc_atomic_i64_add(&g_readers, 1);
+    T_CHECK(goc_atomic_i64_load(&g_writers) == 0);
+    for (volatile int k = 0; k < work; k++) {}
+    if (yield) sched_yield();
+    goc_atomic_i64_add(&g_readers, -1);
+}
+
 /* Go's TestParallelReaders: n readers all hold the read lock at once. */
 static void *reader_meets_others(void *arg) {
     int n = *(int *)arg;
@@ -35,17 +52,11 @@ static void *rw_hammer(void *arg) {
         seed = seed * 1103515245u + 12345u;
         if ((seed >> 16) % 10 == 0) {
             goc_rwmutex_lock(&g_rw);
-            T_CHECK(goc_atomic_i64_add(&g_writers, 1) == 1);
-            T_CHECK(goc_atomic_i64_load(&g_readers) == 0);
-            for (volatile int k = 0; k < 100; k++) {}
-            goc_atomic_i64_add(&g_writers, -1);
+            inside_write(100, false);
             goc_rwmutex_unlock(&g_rw);
         } else {
             goc_rwmutex_rlock(&g_rw);
-            goc_atomic_i64_add(&g_readers, 1);
-            T_CHECK(goc_atomic_i64_load(&g_writers) == 0);
-            for (volatile int k = 0; k < 100; k++) {}
-            goc_atomic_i64_add(&g_readers, -1);
+            inside_read(100, false);
             goc_rwmutex_runlock(&g_rw);
         }
     }
@@ -72,17 +83,11 @@ static void *rw_queue_hammer(void *arg) {
             seed = seed * 1103515245u + 12345u;
             if ((seed >> 16) % 3 == 0) {
                 goc_rwmutex_lock(&g_rw);
-                T_CHECK(goc_atomic_i64_add(&g_writers, 1) == 1);
-                T_CHECK(goc_atomic_i64_load(&g_readers) == 0);
-                if ((seed >> 20) % 4 == 0) sched_yield();
-                goc_atomic_i64_add(&g_writers, -1);
+                inside_write(0, (seed >> 20) % 4 == 0);
                 goc_rwmutex_unlock(&g_rw);
             } else {
                 goc_rwmutex_rlock(&g_rw);
-                goc_atomic_i64_add(&g_readers, 1);
-                T_CHECK(goc_atomic_i64_load(&g_writers) == 0);
-                if ((seed >> 20) % 4 == 0) sched_yield();
-                goc_atomic_i64_add(&g_readers, -1);
+                inside_read(0, (seed >> 20) % 4 == 0);
                 goc_rwmutex_runlock(&g_rw);
             }
             goc_atomic_i64_add(&g_queued_ops, 1);
@@ -235,16 +240,11 @@ static void *rw_timeout_racer(void *arg) {
         goc_duration d = (i % 5) * 30 * GOC_MICROSECOND;
         if (i % 4 == 0) {
             if (goc_rwmutex_lock_timeout(&g_rw, d) == GOC_OK) {
-                T_CHECK(goc_atomic_i64_add(&g_writers, 1) == 1);
-                T_CHECK(goc_atomic_i64_load(&g_readers) == 0);
-                goc_atomic_i64_add(&g_writers, -1);
+                inside_write(0, false);
                 goc_rwmutex_unlock(&g_rw);
             }
         } else if (goc_rwmutex_rlock_timeout(&g_rw, d) == GOC_OK) {
-            goc_atomic_i64_add(&g_readers, 1);
-            T_CHECK(goc_atomic_i64_load(&g_writers) == 0);
-            for (volatile int k = 0; k < 200; k++) {}
-            goc_atomic_i64_add(&g_readers, -1);
+            inside_read(200, false);
             goc_rwmutex_runlock(&g_rw);
         }
     }
