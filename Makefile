@@ -15,8 +15,9 @@ CPPFLAGS += -I.
 LDLIBS  += -pthread
 B       := build
 
-HEADERS := atomic.h sync.h
-TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap
+HEADERS := atomic.h sync.h chan.h
+TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap \
+           test_chan
 # Each suite is built twice: on futexes, and on the portable parking table.
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(B)/tests/test_hooks $(B)/tests/test_hooks_nofutex

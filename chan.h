@@ -1,0 +1,1099 @@
+/* goc chan.h - v0.1 - Go's channels and select for C11
+ *
+ * Channels carry fixed-size values between threads, in order, with Go's
+ * semantics: buffered or unbuffered (a rendezvous), closeable, and
+ * selectable. A receive from a closed channel drains what was buffered, then
+ * answers GOC_CLOSED; a send on a closed channel answers GOC_CLOSED (it never
+ * crashes); a NULL channel is never ready in a select.
+ *
+ * DO THIS ONCE
+ *   In exactly one C file (goc's implementations are C11):
+ *       #define GOC_IMPLEMENTATION           (or GOC_ATOMIC_IMPLEMENTATION,
+ *       #include "chan.h"                     GOC_SYNC_IMPLEMENTATION and
+ *                                             GOC_CHAN_IMPLEMENTATION)
+ *   Everywhere else include it plainly. Needs sync.h and atomic.h beside it
+ *   (and so stb_ds where sync.h's implementation is compiled). Link with
+ *   -pthread.
+ *
+ * EXAMPLE
+ *       goc_chan *ch = goc_chan_make(sizeof(int), 16);  // make(chan int, 16)
+ *       int v = 42;
+ *       goc_chan_send(ch, &v);                           // ch <- v
+ *       if (goc_chan_recv(ch, &v) == GOC_OK) { ... }     // v, ok := <-ch
+ *       goc_chan_close(ch);                              // close(ch)
+ *       goc_chan_free(ch);                               // drop our reference
+ *
+ *       goc_case cs[2] = { goc_recv_case(in, &v), goc_send_case(out, &w) };
+ *       switch (goc_select_timeout(cs, 2, 10 * GOC_MILLISECOND)) {
+ *       case 0: if (!cs[0].ok) { ... in was closed ... } break;
+ *       case 1: break;                                   // w was sent
+ *       case GOC_TIMEOUT: break;
+ *       }
+ *
+ * OPTIONS (see atomic.h: GOC_STATIC, GOC_SPIN, GOC_MALLOC/GOC_FREE, GOC_NO_FUTEX)
+ *   GOC_SPIN bounds how long a blocked operation spins before it parks; 0
+ *   parks at once.
+ *
+ * API (every blocking call has a try_ and a _timeout form; a timeout d <= 0
+ * polls once without waiting and answers GOC_TIMEOUT if it could not proceed)
+ *
+ *   goc_chan *goc_chan_make(size_t elem_size, size_t cap);
+ *       cap 0: unbuffered; elem_size 0: a signal channel. NULL with errno
+ *       EINVAL when the sizes overflow, ENOMEM when out of memory.
+ *   void   goc_chan_retain(goc_chan *ch);       one more reference
+ *   void   goc_chan_free(goc_chan *ch);         drop one; the last one frees
+ *   size_t goc_chan_sizeof(size_t elem_size, size_t cap);
+ *       bytes goc_chan_init needs (0: the sizes overflow)
+ *   goc_chan *goc_chan_init(void *mem, size_t elem_size, size_t cap);
+ *       the channel in caller memory (aligned for max_align_t), no
+ *       allocation; goc_chan_free on it never frees mem. NULL, errno EINVAL:
+ *       mem NULL or sizes overflow.
+ *
+ *   int goc_chan_send(goc_chan *ch, const void *elem);   GOC_OK | GOC_CLOSED
+ *   int goc_chan_recv(goc_chan *ch, void *out);          GOC_OK | GOC_CLOSED
+ *       (closed and drained; *out is zeroed)
+ *   int goc_chan_try_send(goc_chan *ch, const void *elem);     ... | GOC_WOULDBLOCK
+ *   int goc_chan_try_recv(goc_chan *ch, void *out);
+ *   int goc_chan_send_timeout(goc_chan *ch, const void *elem, goc_duration d);  ... | GOC_TIMEOUT
+ *   int goc_chan_recv_timeout(goc_chan *ch, void *out, goc_duration d);
+ *   int goc_chan_close(goc_chan *ch);   GOC_OK: this call closed it; GOC_CLOSED: already closed
+ *   size_t goc_chan_len(goc_chan *ch);  values buffered now (0 for unbuffered)
+ *   size_t goc_chan_cap(goc_chan *ch);
+ *       elem/out point at elem_size bytes; the value is copied. out may be
+ *       NULL to discard; with elem_size 0 both may be NULL. A NULL channel,
+ *       or a NULL elem with elem_size > 0: GOC_EINVAL (len and cap: 0).
+ *
+ *   goc_case goc_send_case(goc_chan *ch, const void *elem);
+ *   goc_case goc_recv_case(goc_chan *ch, void *out);
+ *   int goc_select(goc_case *cases, size_t n);          blocks; the chosen index
+ *   int goc_select_try(goc_case *cases, size_t n);      ... | GOC_WOULDBLOCK (Go's default:)
+ *   int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);  ... | GOC_TIMEOUT
+ *       Exactly one case completes. Ready cases are chosen uniformly at
+ *       random. A send case on a closed channel and a receive case on a
+ *       closed, drained one are ready, and complete with ok = false (a
+ *       receive's out is zeroed). A NULL channel is never ready; with no
+ *       non-NULL case, goc_select answers GOC_EINVAL, goc_select_try
+ *       GOC_WOULDBLOCK, goc_select_timeout waits d and answers GOC_TIMEOUT.
+ *       A dir other than GOC_SEND/GOC_RECV: GOC_EINVAL. The same channel may
+ *       appear in several cases, also as a send and a receive at once.
+ *       Up to GOC_SELECT_STACK_CASES cases use no heap; more allocate
+ *       (GOC_ENOMEM if that fails).
+ *
+ *   GOC_CHAN_TYPED(name, T) declares a type `name` (a struct wrapping the
+ *   goc_chan *, passed by value) and static inline functions:
+ *       name name_make(size_t cap);         int name_send(name c, T v);
+ *       int name_recv(name c, T *out);      int name_try_send(name c, T v);
+ *       int name_try_recv(name c, T *out);  int name_send_timeout(name c, T v, goc_duration d);
+ *       int name_recv_timeout(name c, T *out, goc_duration d);
+ *       int name_close(name c);  void name_free(name c);  size_t name_len(name c), name_cap(name c);
+ *       goc_chan *name_chan(name c);        for goc_send_case / goc_recv_case
+ *
+ * LIFETIME
+ *   A channel is reference counted: goc_chan_make returns one reference;
+ *   give each thread that uses the channel its own (goc_chan_retain before
+ *   handing it over, goc_chan_free when done), or make sure every thread is
+ *   finished with it before the last goc_chan_free. Freeing a channel that a
+ *   thread is blocked on is a use-after-free, as freeing a locked mutex is.
+ *   Values still buffered when the channel is freed are dropped: free what
+ *   they point to first.
+ *
+ * ORDERING (Go's memory model)
+ *   Values are received in the order sent (per sender); none is lost or
+ *   duplicated. A send happens-before the receive that gets its value
+ *   completes. An unbuffered receive happens-before the matching send
+ *   completes; for capacity C, the k-th receive happens-before the (k+C)-th
+ *   send completes. Close happens-before a receive that answers GOC_CLOSED.
+ *
+ * COST
+ *   A buffered send or receive that does not block is a few atomic
+ *   operations and no system call; one that finds a thread waiting on the
+ *   other side wakes it (a system call only if that thread is asleep). A
+ *   thread that must wait spins briefly (bounded by GOC_SPIN), then parks.
+ *   A channel takes 2 cache lines, plus 2 more and cap slots (elem_size plus
+ *   a word, rounded up to a word) when buffered.
+ *
+ * THREAD SAFETY
+ *   Every function may be called concurrently from any number of threads on
+ *   the same channel, except goc_chan_init (before any other use) and the
+ *   last goc_chan_free (after every other use).
+ *
+ * DOES NOT
+ *   grow (no unbounded channels), detect deadlock (a goc_select with no
+ *   ready case and no partner blocks for ever, as in Go), or interrupt a
+ *   blocked call other than by close or timeout.
+ */
+#include "sync.h"
+
+#ifndef GOC_CHAN_H
+#define GOC_CHAN_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct goc_chan goc_chan;   /* opaque, reference counted */
+
+GOC_DEF goc_chan *goc_chan_make(size_t elem_size, size_t cap);
+GOC_DEF void      goc_chan_retain(goc_chan *ch);
+GOC_DEF void      goc_chan_free(goc_chan *ch);
+GOC_DEF size_t    goc_chan_sizeof(size_t elem_size, size_t cap);
+GOC_DEF goc_chan *goc_chan_init(void *mem, size_t elem_size, size_t cap);
+
+GOC_DEF int goc_chan_send(goc_chan *ch, const void *elem);
+GOC_DEF int goc_chan_recv(goc_chan *ch, void *out);
+GOC_DEF int goc_chan_try_send(goc_chan *ch, const void *elem);
+GOC_DEF int goc_chan_try_recv(goc_chan *ch, void *out);
+GOC_DEF int goc_chan_send_timeout(goc_chan *ch, const void *elem, goc_duration d);
+GOC_DEF int goc_chan_recv_timeout(goc_chan *ch, void *out, goc_duration d);
+GOC_DEF int goc_chan_close(goc_chan *ch);
+GOC_DEF size_t goc_chan_len(goc_chan *ch);
+GOC_DEF size_t goc_chan_cap(goc_chan *ch);
+
+/* ---- select ------------------------------------------------------------- */
+
+#define GOC_SEND 1
+#define GOC_RECV 2
+
+typedef struct goc_case {
+    goc_chan *ch;    /* NULL: this case is never ready */
+    int       dir;   /* GOC_SEND or GOC_RECV */
+    void     *elem;  /* send: the value (only read); recv: where to put it (NULL discards) */
+    bool      ok;    /* set on the chosen case: false when it completed because ch is closed */
+} goc_case;
+
+/* Cases up to this many need no heap in a select. */
+#define GOC_SELECT_STACK_CASES 16
+
+GOC_INLINE goc_case goc_send_case(goc_chan *ch, const void *elem) {
+    goc_case c;
+    c.ch = ch;
+    c.dir = GOC_SEND;
+    c.elem = (void *)(uintptr_t)elem;   /* a send case's value is only read */
+    c.ok = false;
+    return c;
+}
+
+GOC_INLINE goc_case goc_recv_case(goc_chan *ch, void *out) {
+    goc_case c;
+    c.ch = ch;
+    c.dir = GOC_RECV;
+    c.elem = out;
+    c.ok = false;
+    return c;
+}
+
+GOC_DEF int goc_select(goc_case *cases, size_t n);
+GOC_DEF int goc_select_try(goc_case *cases, size_t n);
+GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
+
+/* ---- typed channels ----------------------------------------------------- */
+
+#define GOC_CHAN_TYPED(name, T)                                                     \
+    typedef struct name { goc_chan *ch; } name;                                     \
+    GOC_INLINE name name##_make(size_t cap) {                                       \
+        name c; c.ch = goc_chan_make(sizeof(T), cap); return c; }                   \
+    GOC_INLINE int name##_send(name c, T v) { return goc_chan_send(c.ch, &v); }     \
+    GOC_INLINE int name##_recv(name c, T *out) { return goc_chan_recv(c.ch, out); } \
+    GOC_INLINE int name##_try_send(name c, T v) { return goc_chan_try_send(c.ch, &v); } \
+    GOC_INLINE int name##_try_recv(name c, T *out) { return goc_chan_try_recv(c.ch, out); } \
+    GOC_INLINE int name##_send_timeout(name c, T v, goc_duration d) {              \
+        return goc_chan_send_timeout(c.ch, &v, d); }                                \
+    GOC_INLINE int name##_recv_timeout(name c, T *out, goc_duration d) {           \
+        return goc_chan_recv_timeout(c.ch, out, d); }                               \
+    GOC_INLINE int name##_close(name c) { return goc_chan_close(c.ch); }            \
+    GOC_INLINE void name##_free(name c) { goc_chan_free(c.ch); }                    \
+    GOC_INLINE size_t name##_len(name c) { return goc_chan_len(c.ch); }             \
+    GOC_INLINE size_t name##_cap(name c) { return goc_chan_cap(c.ch); }             \
+    GOC_INLINE goc_chan *name##_chan(name c) { return c.ch; }                       \
+    typedef int name##_goc_typed_end_  /* swallows the caller's semicolon */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_CHAN_H */
+
+/* ======================================================================== */
+/*                             IMPLEMENTATION                               */
+/* ======================================================================== */
+
+#if (defined(GOC_CHAN_IMPLEMENTATION) || defined(GOC_IMPLEMENTATION)) && \
+    !defined(GOC_CHAN_IMPL_INCLUDED)
+#define GOC_CHAN_IMPL_INCLUDED
+
+#ifdef __cplusplus
+#error "goc: compile the implementation as C11 (the declarations are fine in C++)"
+#endif
+#if !defined(GOC_SYNC_IMPL_INCLUDED) && !defined(GOC_IMPLEMENTATION)
+/* Not an error: sync's implementation may be compiled in another file. */
+#endif
+
+/*
+ * Design
+ *
+ * Two flavours behind one interface, as in crossbeam-channel: a buffered
+ * channel is a lock-free ring, an unbuffered one a rendezvous under a lock.
+ * Both share the waiting machinery below, and select drives both.
+ *
+ * Buffered: Dmitry Vyukov's bounded MPMC queue, with crossbeam's layout of
+ * the positions. Every slot carries a stamp; `tail` (senders) and `head`
+ * (receivers) are positions {lap, mark, index}: index in [0, cap), a mark
+ * bit above it (set in tail when the channel is closed), and a lap counter
+ * above that. A slot is free for the sender at position p when its stamp
+ * is p, and holds a value for the receiver at position p when its stamp is
+ * p + 1. A sender claims its position with a CAS on tail, copies the value
+ * in, and publishes it by storing stamp = p + 1 (release); the receiver
+ * claims with a CAS on head, copies out, and frees the slot for the next
+ * lap by storing stamp = p + one_lap (release). So an uncontended send or
+ * receive is one CAS and one store, and never takes a lock. Between a
+ * claim and its publishing store the slot is "in progress": another party
+ * that needs that very slot waits for it (it is a few instructions of the
+ * other thread, unless the scheduler preempted it there).
+ *
+ * Waiting. A thread that must block puts an entry (on its own stack) into
+ * the channel's queue of waiting senders or receivers, under the channel's
+ * lock, and parks on a claim word, also on its stack:
+ *     WAITING   nobody has claimed the operation yet
+ *     BUSY      a partner claimed it and is copying the value (unbuffered)
+ *     DONE + i  finished: case i won (i is 0 for a plain send or receive)
+ *     ABORTED   the owner gave up (its time ran out, or it found a case
+ *               ready while it was still registering)
+ * plus a SLEEPING bit, set by the owner before it sleeps in goc_wait_u32,
+ * so that the partner makes a wake system call only for a thread that is
+ * really asleep. A select has one word for all its cases, so the first CAS
+ * out of WAITING wins and exactly one case completes.
+ * A buffered channel does not hand values to waiters: it tells one waiter
+ * on the other side "try again" (DONE + i) after each operation, and only
+ * when that side's `waiting` flag says somebody waits, so that a send or a
+ * receive costs a lock only when a thread is actually blocked. The waiter
+ * that is told to try again tries case i first, so a wake-up is never
+ * spent on nothing while another waiter sleeps.
+ * An unbuffered channel pairs the parties directly: the one that arrives
+ * second claims the first one's word (WAITING -> BUSY), copies the value
+ * straight from the sender's memory into the receiver's, marks the entry
+ * `completed`, and ends with DONE + i.
+ *
+ * Lost wake-ups. Buffered: a waiter stores its queue's `waiting` flag
+ * (seq_cst) and then reads head and tail (seq_cst) to see whether its case
+ * became ready; a partner changes head or tail (seq_cst CAS) and then reads
+ * the flag (seq_cst). In the single order of seq_cst operations one of the
+ * two comes first, so either the partner sees the flag and wakes someone,
+ * or the waiter sees the new position and does not sleep (Dekker's
+ * pattern, as crossbeam's SyncWaker). Unbuffered: registering and pairing
+ * happen under the channel's lock, so the pairing party always sees the
+ * entry.
+ *
+ * Invariants (under the channel's lock):
+ *  - an entry is in a queue exactly while its `linked` is 1;
+ *  - a queue's `waiting` is 1 exactly while the queue is not empty;
+ *  - entries in a queue may be dead (their word already left WAITING
+ *    through another channel, or aborted); whoever meets one drops it;
+ *  - unbuffered: a closed channel has both queues empty, and after close
+ *    nobody queues (they see `closed` under the lock).
+ *
+ * Use-after-free hazards avoided: the owner of an entry may return from its
+ * call (and its stack vanish) as soon as its word is DONE or ABORTED and
+ * its entry is no longer linked. So a party that pops an entry reads what
+ * it needs first, claims or fails, and stores linked = 0 (release) as its
+ * very last touch of the entry, still under the lock; the owner, seeing
+ * linked == 0 (acquire), may leave without taking the lock, and otherwise
+ * takes the lock to unlink itself. A party that claimed an entry BUSY owns
+ * it until it stores DONE; after that it only wakes the word by address
+ * (safe even when the memory is gone, see atomic.h). Wakes happen after
+ * the lock is dropped.
+ *
+ * Lock order: a channel's lock is a leaf. No thread holds two channel
+ * locks at once: select registers and unregisters one channel at a time
+ * (it does not need Go's "lock every channel in address order" because a
+ * claim word, not the locks, decides which case wins).
+ *
+ * Sources: Vyukov, "Bounded MPMC queue" (1024cores.net); crossbeam-channel's
+ * flavors/array.rs, zero.rs, waker.rs and select.rs; Go's runtime/chan.go
+ * and select.go. The ideas carry over; the code is goc's own.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+
+#define GOC__CH_WAITING  0u
+#define GOC__CH_ABORTED  1u
+#define GOC__CH_BUSY     2u
+#define GOC__CH_DONE     3u             /* + case index */
+#define GOC__CH_SLEEPING 0x80000000u    /* the owner is (about to be) asleep */
+
+#define GOC__CH_POLL        (-1)        /* deadline: do not wait at all */
+#define GOC__CH_NO_DEADLINE INT64_MAX
+
+/* A queued operation: one per case of a blocked select, or the one of a
+ * blocked send/recv. Lives on the owner's stack. */
+typedef struct goc__centry {
+    struct goc__centry *next, *prev;  /* queue links; guarded by the channel lock */
+    goc_atomic_u32     *word;         /* the owner's claim word (one per select) */
+    void               *elem;         /* send: the value; recv: destination or NULL */
+    uint32_t            index;        /* case index: DONE + index names it */
+    goc_atomic_u32      linked;       /* 1 while queued; see the design note */
+    bool                completed;    /* unbuffered: the partner moved the value */
+    struct goc__centry *wnext;        /* close: its private list of claimed entries */
+} goc__centry;
+
+typedef struct goc__chq {
+    goc__centry   *head, *tail;       /* FIFO; guarded by the channel lock */
+    goc_atomic_u32 waiting;           /* head != NULL, read without the lock */
+} goc__chq;
+
+/* The slots of a buffered channel follow the struct; each is a stamp and
+ * then elem_size bytes, rounded up to the stamp's alignment. */
+typedef struct goc__slot {
+    goc_atomic_uptr stamp;
+    unsigned char   data[];
+} goc__slot;
+
+struct goc_chan {
+    /* Read by every operation; written only when waiters come and go. */
+    size_t         elem_size;
+    size_t         cap;               /* 0: unbuffered */
+    size_t         slot_size;         /* stride of the slots */
+    uintptr_t      one_lap;           /* buffered: 2 * mark_bit */
+    uintptr_t      mark_bit;          /* buffered: the closed bit in tail */
+    void          *mem;               /* what to GOC_FREE at the end, or NULL (caller memory) */
+    goc_atomic_u32 refs;
+    goc_atomic_u32 closed;            /* set once, under lock; for buffered, tail's mark is the truth */
+    goc__chq       recvq, sendq;      /* waiting receivers and senders */
+
+    /* The waiters' lock: taken only when someone blocks or must be woken. */
+    GOC_ALIGNED_CACHELINE goc_mutex lock;
+
+    /* Buffered only: an unbuffered channel's memory ends here. */
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr head;   /* receivers' position */
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr tail;   /* senders' position | mark when closed */
+    GOC_ALIGNED_CACHELINE unsigned char slots[];
+};
+
+/* ---- sizes and set-up ---------------------------------------------------- */
+
+/* Bytes of the channel proper (from its cache-line aligned start); 0 when
+ * the sizes overflow. Positions need a lap counter above index and mark, so
+ * cap is limited to a quarter of the address space. */
+static size_t goc__chan_bytes(size_t elem_size, size_t cap, size_t *slot_size) {
+    const size_t a = sizeof(goc_atomic_uptr);
+    *slot_size = 0;
+    if (cap == 0) return offsetof(struct goc_chan, head);
+    if (elem_size > SIZE_MAX - 2 * a || cap > SIZE_MAX / 8) return 0;
+    size_t slot = (a + elem_size + a - 1) / a * a;
+    if (cap > (SIZE_MAX - sizeof(struct goc_chan)) / slot) return 0;
+    *slot_size = slot;
+    return sizeof(struct goc_chan) + slot * cap;
+}
+
+GOC_DEF size_t goc_chan_sizeof(size_t elem_size, size_t cap) {
+    size_t slot, n = goc__chan_bytes(elem_size, cap, &slot);
+    /* slack to align the start to a cache line within max_align_t memory */
+    if (n == 0 || n > SIZE_MAX - GOC_CACHELINE) return 0;
+    return n + GOC_CACHELINE - _Alignof(max_align_t);
+}
+
+static goc__slot *goc__chan_slot(goc_chan *c, uintptr_t index) {
+    return (goc__slot *)(void *)(c->slots + index * c->slot_size);
+}
+
+static goc_chan *goc__chan_setup(void *mem, void *owned, size_t elem_size, size_t cap) {
+    size_t slot, bytes = goc__chan_bytes(elem_size, cap, &slot);
+    uintptr_t p = ((uintptr_t)mem + GOC_CACHELINE - 1) & ~(uintptr_t)(GOC_CACHELINE - 1);
+    goc_chan *c = (goc_chan *)p;
+    memset(c, 0, bytes);   /* zero: unlocked mutex, empty queues, positions 0 */
+    c->elem_size = elem_size;
+    c->cap = cap;
+    c->slot_size = slot;
+    c->mem = owned;
+    goc_atomic_u32_store_explicit(&c->refs, 1, GOC_RELAXED);
+    if (cap) {
+        uintptr_t mark = 1;
+        while (mark < cap + 1) mark <<= 1;       /* next power of two above cap */
+        c->mark_bit = mark;
+        c->one_lap = mark << 1;
+        /* Slot i is free for the sender at position i of lap 0. */
+        for (size_t i = 0; i < cap; i++)
+            goc_atomic_uptr_store_explicit(&goc__chan_slot(c, i)->stamp, i, GOC_RELAXED);
+    }
+    /* Publishing the channel to other threads (through whatever the caller
+     * uses to hand the pointer over) orders these plain stores. */
+    return c;
+}
+
+GOC_DEF goc_chan *goc_chan_init(void *mem, size_t elem_size, size_t cap) {
+    if (!mem || goc_chan_sizeof(elem_size, cap) == 0) { errno = EINVAL; return NULL; }
+    return goc__chan_setup(mem, NULL, elem_size, cap);
+}
+
+GOC_DEF goc_chan *goc_chan_make(size_t elem_size, size_t cap) {
+    size_t n = goc_chan_sizeof(elem_size, cap);
+    if (n == 0) { errno = EINVAL; return NULL; }
+    void *mem = GOC_MALLOC(n);
+    if (!mem) { errno = ENOMEM; return NULL; }
+    return goc__chan_setup(mem, mem, elem_size, cap);
+}
+
+GOC_DEF void goc_chan_retain(goc_chan *c) {
+    /* Relaxed: the caller already holds a reference, so the channel is
+     * alive; the new reference is handed over by the caller's own means. */
+    if (c) goc_atomic_u32_fetch_add_explicit(&c->refs, 1, GOC_RELAXED);
+}
+
+GOC_DEF void goc_chan_free(goc_chan *c) {
+    if (!c) return;
+    /* Release: this thread's uses of the channel happen before the free;
+     * the acquire fence on the last drop makes every thread's uses visible
+     * before the memory goes (the usual reference-count pairing). */
+    if (goc_atomic_u32_fetch_add_explicit(&c->refs, (uint32_t)-1, GOC_RELEASE) != 1) return;
+    goc_atomic_fence(GOC_ACQUIRE);
+    if (c->mem) GOC_FREE(c->mem);
+}
+
+GOC_DEF size_t goc_chan_cap(goc_chan *c) { return c ? c->cap : 0; }
+
+GOC_DEF size_t goc_chan_len(goc_chan *c) {
+    if (!c || !c->cap) return 0;
+    for (;;) {
+        /* A consistent pair: tail unchanged around the read of head. */
+        uintptr_t tail = goc_atomic_uptr_load(&c->tail);
+        uintptr_t head = goc_atomic_uptr_load(&c->head);
+        if (goc_atomic_uptr_load(&c->tail) != tail) continue;
+        uintptr_t hix = head & (c->mark_bit - 1), tix = tail & (c->mark_bit - 1);
+        if (hix < tix) return tix - hix;
+        if (hix > tix) return c->cap - hix + tix;
+        return (tail & ~c->mark_bit) == head ? 0 : c->cap;
+    }
+}
+
+/* Copy one element: the common sizes as fixed-size copies the compiler
+ * turns into a move or two, the rest through memcpy. */
+static inline void goc__chan_copy(void *dst, const void *src, size_t n) {
+    switch (n) {
+    case 0: break;
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    default: memcpy(dst, src, n); break;
+    }
+}
+
+/* Wait a moment for another thread's few instructions (an in-progress
+ * slot): spin and yield within the GOC_SPIN budget, then sleep in short
+ * slices, so that GOC_SPIN=0 really means no spinning. */
+static void goc__chan_pause(goc_backoff *b) {
+    if (goc_backoff_snooze(b)) return;
+    goc_atomic_u32 never = {0};
+    goc_wait_u32(&never, 0, 20 * GOC_MICROSECOND);
+}
+
+/* ---- waiter queues --------------------------------------------------------- */
+
+/* All under the channel lock. */
+static void goc__chq_push(goc__chq *q, goc__centry *e) {
+    e->next = NULL;
+    e->prev = q->tail;
+    if (q->tail) q->tail->next = e; else q->head = e;
+    q->tail = e;
+    goc_atomic_u32_store_explicit(&e->linked, 1, GOC_RELAXED);   /* the lock publishes it */
+    /* seq_cst: the waiter's half of the Dekker pattern in the design note;
+     * the re-check of the ring that follows must not be ordered before it. */
+    goc_atomic_u32_store(&q->waiting, 1);
+}
+
+static void goc__chq_unlink(goc__chq *q, goc__centry *e) {
+    if (e->prev) e->prev->next = e->next; else q->head = e->next;
+    if (e->next) e->next->prev = e->prev; else q->tail = e->prev;
+    if (!q->head) goc_atomic_u32_store_explicit(&q->waiting, 0, GOC_RELAXED);
+}
+
+/* Claim an entry's word: from WAITING (asleep or not) to `to`. false: it
+ * had left WAITING already (won elsewhere, or aborted). *slept tells
+ * whether its owner is asleep and needs a wake. Acquire: we are about to
+ * read the memory the owner handed over (its value) - the channel lock
+ * already orders that, the acquire states it; release: `to` DONE publishes
+ * nothing but the claim itself, the ring carries its own ordering. */
+static bool goc__chan_claim(goc_atomic_u32 *word, uint32_t to, bool *slept) {
+    uint32_t w = goc_atomic_u32_load_explicit(word, GOC_RELAXED);
+    while ((w & ~GOC__CH_SLEEPING) == GOC__CH_WAITING) {
+        if (goc_atomic_u32_cas_weak_explicit(word, &w, to | (w & GOC__CH_SLEEPING),
+                                             GOC_ACQ_REL, GOC_RELAXED)) {
+            *slept = (w & GOC__CH_SLEEPING) != 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pop entries until one can be claimed with `to`; dead ones are dropped.
+ * Under the lock. Returns the claimed entry, or NULL. For `to` DONE the
+ * entry may vanish the moment the lock is dropped: use only *word after. */
+static goc__centry *goc__chq_claim_first(goc__chq *q, uint32_t to_base, bool *slept,
+                                         goc_atomic_u32 **word) {
+    goc__centry *e;
+    while ((e = q->head) != NULL) {
+        goc_atomic_u32 *w = e->word;
+        bool won = goc__chan_claim(w, to_base + (to_base == GOC__CH_DONE ? e->index : 0), slept);
+        goc__chq_unlink(q, e);
+        *word = w;
+        /* Last touch of a dead entry, or of one claimed DONE (its owner may
+         * leave as soon as it sees 0): release, paired with the owner's
+         * acquire load in goc__chan_unregister. */
+        goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELEASE);
+        if (won) return e;
+    }
+    return NULL;
+}
+
+/* End a claimed (BUSY) operation: DONE + index, and wake its owner if it
+ * sleeps. Release: the value we copied and `completed` travel with it, to
+ * the owner's acquire load in goc__chan_wait. The entry may vanish right
+ * after the swap, so only its word's address is used then. */
+static void goc__chan_finish(goc__centry *e) {
+    goc_atomic_u32 *w = e->word;
+    uint32_t old = goc_atomic_u32_swap_explicit(w, GOC__CH_DONE + e->index, GOC_RELEASE);
+    if (old & GOC__CH_SLEEPING) goc_wake_one(w);
+}
+
+/* Take an entry out of its queue if nobody else did. Lock-free when the
+ * entry is already out: linked == 0 was the remover's last touch. */
+static void goc__chan_unregister(goc_chan *c, goc__chq *q, goc__centry *e) {
+    if (!goc_atomic_u32_load_explicit(&e->linked, GOC_ACQUIRE)) return;
+    goc_mutex_lock(&c->lock);
+    if (goc_atomic_u32_load_explicit(&e->linked, GOC_RELAXED)) {
+        goc__chq_unlink(q, e);
+        goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
+    }
+    goc_mutex_unlock(&c->lock);
+}
+
+/* After a buffered operation: if somebody waits on the other side, tell
+ * the first live one to try again. The seq_cst load is the partner's half
+ * of the Dekker pattern: it follows our seq_cst CAS of head or tail. */
+static void goc__chan_notify(goc_chan *c, goc__chq *q) {
+    if (!goc_atomic_u32_load(&q->waiting)) return;
+    bool slept = false;
+    goc_atomic_u32 *w = NULL;
+    goc_mutex_lock(&c->lock);
+    goc__centry *e = goc__chq_claim_first(q, GOC__CH_DONE, &slept, &w);
+    goc_mutex_unlock(&c->lock);
+    if (e && slept) goc_wake_one(w);    /* after unlocking; by address only */
+}
+
+/* ---- buffered: the ring ------------------------------------------------------ */
+
+/* Try to put one value in. GOC_OK, GOC_WOULDBLOCK (full), GOC_CLOSED.
+ * Waits only for an in-progress slot (see the design note). */
+static int goc__ring_send(goc_chan *c, const void *elem) {
+    goc_backoff b = {0};
+    /* Acquire loads of the positions: a position we see carries the
+     * writes of the operation that set it (select relies on that to act
+     * on one moment of every channel it polls). */
+    uintptr_t tail = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+    for (;;) {
+        if (tail & c->mark_bit) return GOC_CLOSED;
+        uintptr_t index = tail & (c->mark_bit - 1);
+        uintptr_t lap = tail & ~(c->one_lap - 1);
+        goc__slot *s = goc__chan_slot(c, index);
+        /* Acquire: pairs with the receiver's release of this slot, so its
+         * copy out happened before our copy in. */
+        uintptr_t stamp = goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE);
+        if (stamp == tail) {
+            uintptr_t next = index + 1 < c->cap ? tail + 1 : lap + c->one_lap;
+            /* seq_cst: the Dekker pattern with waiting receivers. */
+            if (goc_atomic_uptr_cas_weak_explicit(&c->tail, &tail, next, GOC_SEQ_CST, GOC_ACQUIRE)) {
+                goc__chan_copy(s->data, elem, c->elem_size);
+                /* Release: the value is in before a receiver sees the stamp. */
+                goc_atomic_uptr_store_explicit(&s->stamp, tail + 1, GOC_RELEASE);
+                goc__chan_notify(c, &c->recvq);
+                return GOC_OK;
+            }
+            goc_backoff_spin(&b);          /* lost to another sender: retry */
+        } else if (stamp + c->one_lap == tail + 1) {
+            /* The slot holds last lap's value: full, unless its receiver
+             * has claimed it and is still copying out. */
+            uintptr_t head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+            if (head + c->one_lap == tail) return GOC_WOULDBLOCK;
+            goc__chan_pause(&b);
+            tail = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+        } else {
+            /* Our view of tail is stale (another sender moved on). */
+            goc_backoff_spin(&b);
+            tail = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+        }
+    }
+}
+
+/* Try to take one value out. GOC_OK, GOC_WOULDBLOCK (empty), GOC_CLOSED
+ * (closed and drained: *out zeroed). */
+static int goc__ring_recv(goc_chan *c, void *out) {
+    goc_backoff b = {0};
+    uintptr_t head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+    for (;;) {
+        uintptr_t index = head & (c->mark_bit - 1);
+        uintptr_t lap = head & ~(c->one_lap - 1);
+        goc__slot *s = goc__chan_slot(c, index);
+        /* Acquire: pairs with the sender's release, so the value is in. */
+        uintptr_t stamp = goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE);
+        if (stamp == head + 1) {
+            uintptr_t next = index + 1 < c->cap ? head + 1 : lap + c->one_lap;
+            /* seq_cst: the Dekker pattern with waiting senders. */
+            if (goc_atomic_uptr_cas_weak_explicit(&c->head, &head, next, GOC_SEQ_CST, GOC_ACQUIRE)) {
+                if (out) goc__chan_copy(out, s->data, c->elem_size);
+                /* Release: our copy out is done before a sender reuses the
+                 * slot (and Go's "k-th receive before the (k+C)-th send"). */
+                goc_atomic_uptr_store_explicit(&s->stamp, head + c->one_lap, GOC_RELEASE);
+                goc__chan_notify(c, &c->sendq);
+                return GOC_OK;
+            }
+            goc_backoff_spin(&b);
+        } else if (stamp == head) {
+            /* Not written this lap: empty, unless a sender has claimed it
+             * and is still copying in. */
+            uintptr_t tail = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+            if ((tail & ~c->mark_bit) == head) {
+                if (!(tail & c->mark_bit)) return GOC_WOULDBLOCK;
+                if (out) memset(out, 0, c->elem_size);
+                return GOC_CLOSED;
+            }
+            goc__chan_pause(&b);
+            head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+        } else {
+            goc_backoff_spin(&b);
+            head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+        }
+    }
+}
+
+/* Whether a ring operation in direction dir could proceed now (or the
+ * channel is closed). seq_cst loads: the waiter's re-check in the Dekker
+ * pattern, after its seq_cst store of `waiting`. */
+static bool goc__ring_ready(goc_chan *c, int dir) {
+    uintptr_t tail = goc_atomic_uptr_load(&c->tail);
+    uintptr_t head = goc_atomic_uptr_load(&c->head);
+    if (tail & c->mark_bit) return true;
+    return dir == GOC_SEND ? head + c->one_lap != tail : head != tail;
+}
+
+/* ---- unbuffered: the rendezvous ---------------------------------------------- */
+
+#define GOC__CH_QUEUED 1   /* goc__unbuf_op: `me` was queued; wait on its word */
+
+/* Pair with a waiting partner if there is one: the value moves straight
+ * from the sender's memory into the receiver's. Otherwise, if `me` is
+ * given, queue it (in the same critical section, so that no partner can
+ * slip between the look and the queueing). Returns GOC_OK (done),
+ * GOC_CLOSED, GOC_WOULDBLOCK (nobody waiting, me NULL), or GOC__CH_QUEUED. */
+static int goc__unbuf_op(goc_chan *c, int dir, void *elem, goc__centry *me) {
+    goc__chq *partners = dir == GOC_SEND ? &c->recvq : &c->sendq;
+    if (!me && !goc_atomic_u32_load_explicit(&partners->waiting, GOC_ACQUIRE) &&
+        !goc_atomic_u32_load_explicit(&c->closed, GOC_ACQUIRE))
+        return GOC_WOULDBLOCK;      /* a poll need not take the lock to see nobody */
+    goc_mutex_lock(&c->lock);
+    if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
+        goc_mutex_unlock(&c->lock);
+        if (dir == GOC_RECV && elem) memset(elem, 0, c->elem_size);
+        return GOC_CLOSED;
+    }
+    bool slept;
+    goc_atomic_u32 *w;
+    goc__centry *e = goc__chq_claim_first(partners, GOC__CH_BUSY, &slept, &w);
+    if (e) {
+        /* e is ours until goc__chan_finish: its owner waits for DONE. */
+        goc_mutex_unlock(&c->lock);
+        if (dir == GOC_SEND) {
+            if (e->elem) goc__chan_copy(e->elem, elem, c->elem_size);
+        } else if (elem) {
+            goc__chan_copy(elem, e->elem, c->elem_size);
+        }
+        e->completed = true;
+        goc__chan_finish(e);
+        return GOC_OK;
+    }
+    if (me) goc__chq_push(dir == GOC_SEND ? &c->sendq : &c->recvq, me);
+    goc_mutex_unlock(&c->lock);
+    return me ? GOC__CH_QUEUED : GOC_WOULDBLOCK;
+}
+
+/* Whether a waiting partner other than `self` (an entry of the same
+ * select) is queued, or the channel is closed. Under the lock: a linked
+ * entry's owner cannot leave while we hold it, so its word is safe to read. */
+static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
+    if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) return true;
+    goc__chq *partners = dir == GOC_SEND ? &c->recvq : &c->sendq;
+    for (goc__centry *e = partners->head; e; e = e->next) {
+        if (e->word == self) continue;
+        uint32_t w = goc_atomic_u32_load_explicit(e->word, GOC_RELAXED);
+        if ((w & ~GOC__CH_SLEEPING) == GOC__CH_WAITING) return true;
+    }
+    return false;
+}
+
+/* ---- waiting ------------------------------------------------------------------- */
+
+/* Wait until the claim word is final (DONE + i or ABORTED) and return it.
+ * Spins first (a partner on the other core answers in well under a
+ * microsecond; a sleep and a wake cost tens), then parks. At the deadline
+ * it aborts - unless a partner claimed it first, which it then honours.
+ * Acquire loads: pair with the partner's release in goc__chan_finish or
+ * goc__chan_claim, so the value copied for us is visible. */
+static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline) {
+    goc_backoff b = {0};
+    for (;;) {
+        uint32_t w = goc_atomic_u32_load_explicit(word, GOC_ACQUIRE);
+        uint32_t s = w & ~GOC__CH_SLEEPING;
+        if (s != GOC__CH_WAITING && s != GOC__CH_BUSY) return s;
+        if (goc_backoff_snooze(&b)) continue;
+        goc_duration left = GOC_FOREVER;
+        if (s == GOC__CH_WAITING && deadline != GOC__CH_NO_DEADLINE) {
+            left = deadline - goc_nanotime();
+            if (left <= 0) {
+                if (goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
+                    return GOC__CH_ABORTED;
+                continue;                   /* claimed meanwhile: honour it */
+            }
+        }
+        if (!(w & GOC__CH_SLEEPING)) {
+            /* Say we sleep, so the partner knows to wake us; a partner that
+             * claims the word from here on carries the bit along. */
+            if (!goc_atomic_u32_cas_explicit(word, &w, w | GOC__CH_SLEEPING, GOC_RELAXED, GOC_RELAXED))
+                continue;
+            w |= GOC__CH_SLEEPING;
+        }
+        goc_wait_u32(word, w, left);
+    }
+}
+
+/* ---- close ------------------------------------------------------------------------ */
+
+GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
+    if (!c) return GOC_EINVAL;
+    if (c->cap) {
+        /* seq_cst: a waiter's re-check (goc__ring_ready) either sees the
+         * mark or is queued before we take the lock below. */
+        uintptr_t old = goc_atomic_uptr_fetch_or_explicit(&c->tail, c->mark_bit, GOC_SEQ_CST);
+        if (old & c->mark_bit) return GOC_CLOSED;
+    }
+    goc_mutex_lock(&c->lock);
+    if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
+        goc_mutex_unlock(&c->lock);
+        return GOC_CLOSED;
+    }
+    /* Release: pairs with the acquire load of a poll that sees it. */
+    goc_atomic_u32_store_explicit(&c->closed, 1, GOC_RELEASE);
+    /* Claim every live waiter BUSY, so that each stays put until we tell
+     * it; chain them through wnext, and tell them after unlocking. */
+    goc__centry *claimed = NULL;
+    goc__chq *qs[2] = { &c->recvq, &c->sendq };
+    for (int k = 0; k < 2; k++) {
+        bool slept;
+        goc_atomic_u32 *w;
+        goc__centry *e;
+        while ((e = goc__chq_claim_first(qs[k], GOC__CH_BUSY, &slept, &w)) != NULL) {
+            e->wnext = claimed;
+            claimed = e;
+        }
+    }
+    goc_mutex_unlock(&c->lock);
+    /* Each wakes with completed == false and finds the channel closed. */
+    while (claimed) {
+        goc__centry *next = claimed->wnext;   /* read before the entry may vanish */
+        claimed->completed = false;
+        goc__chan_finish(claimed);
+        claimed = next;
+    }
+    return GOC_OK;
+}
+
+/* ---- blocking operations --------------------------------------------------------- */
+
+static goc__chq *goc__chan_q(goc_chan *c, int dir) {
+    return dir == GOC_SEND ? &c->sendq : &c->recvq;
+}
+
+/* Queue e for direction dir and re-check: true when the case is ready now
+ * (it could proceed, or the channel is closed), in which case the caller
+ * must not sleep. A closed unbuffered channel takes no new entries. */
+static bool goc__chan_register(goc_chan *c, int dir, goc__centry *e) {
+    bool ready = true;
+    goc_mutex_lock(&c->lock);
+    if (c->cap) {
+        goc__chq_push(goc__chan_q(c, dir), e);
+        ready = goc__ring_ready(c, dir);       /* after the seq_cst store in push */
+    } else if (!goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
+        goc__chq_push(goc__chan_q(c, dir), e);
+        ready = goc__unbuf_ready(c, dir, e->word);
+    }
+    goc_mutex_unlock(&c->lock);
+    return ready;
+}
+
+/* Absolute deadline d from now (d > 0), saturating. */
+static int64_t goc__chan_deadline(goc_duration d) {
+    int64_t now = goc_nanotime();
+    return d > GOC__CH_NO_DEADLINE - now ? GOC__CH_NO_DEADLINE : now + d;
+}
+
+static bool goc__chan_expired(int64_t deadline) {
+    return deadline != GOC__CH_NO_DEADLINE && goc_nanotime() >= deadline;
+}
+
+/* A plain send or receive. deadline: GOC__CH_POLL (try once),
+ * GOC__CH_NO_DEADLINE, or absolute goc_nanotime. */
+static int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t deadline) {
+    goc_atomic_u32 word;
+    goc__centry me;
+    me.word = &word;
+    me.elem = elem;
+    me.index = 0;
+    me.completed = false;
+    goc_atomic_u32_store_explicit(&me.linked, 0, GOC_RELAXED);
+
+    if (!c->cap) {
+        if (deadline == GOC__CH_POLL) return goc__unbuf_op(c, dir, elem, NULL);
+        /* Queue at once: a rendezvous needs the partner to find us, so
+         * spinning before queueing would gain nothing. We spin after. */
+        goc_atomic_u32_store_explicit(&word, GOC__CH_WAITING, GOC_RELAXED);
+        int r = goc__unbuf_op(c, dir, elem, &me);
+        if (r != GOC__CH_QUEUED) return r;
+        if (goc__chan_wait(&word, deadline) == GOC__CH_ABORTED) {
+            goc__chan_unregister(c, goc__chan_q(c, dir), &me);
+            return GOC_TIMEOUT;
+        }
+        if (me.completed) return GOC_OK;
+        if (dir == GOC_RECV && elem) memset(elem, 0, c->elem_size);
+        return GOC_CLOSED;                       /* woken by close */
+    }
+
+    goc_backoff b = {0};
+    for (;;) {
+        int r = dir == GOC_SEND ? goc__ring_send(c, elem) : goc__ring_recv(c, elem);
+        if (r != GOC_WOULDBLOCK) return r;
+        if (deadline == GOC__CH_POLL) return GOC_WOULDBLOCK;
+        if (goc__chan_expired(deadline)) return GOC_TIMEOUT;
+        /* The other side may be running right now: retry for a while
+         * before paying for a queue entry and a possible sleep. */
+        if (goc_backoff_snooze(&b)) continue;
+        goc_atomic_u32_store_explicit(&word, GOC__CH_WAITING, GOC_RELAXED);
+        if (goc__chan_register(c, dir, &me)) {
+            /* Ready already: leave the queue. A partner that claimed us in
+             * the meantime said "try again", which is what we do anyway. */
+            uint32_t w = GOC__CH_WAITING;
+            goc_atomic_u32_cas_explicit(&word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED);
+        } else {
+            goc__chan_wait(&word, deadline);
+        }
+        goc__chan_unregister(c, goc__chan_q(c, dir), &me);
+        /* Woken (or timed out): try again; after a wake, spin again. */
+        b.step = 0;
+    }
+}
+
+/* ---- select --------------------------------------------------------------------------- */
+
+/* Per-thread xorshift64 for the order in which select polls its cases. */
+static _Thread_local uint64_t goc__chan_rng;
+
+static uint32_t goc__chan_randn(uint32_t n) {
+    uint64_t x = goc__chan_rng;
+    if (!x) x = ((uint64_t)(uintptr_t)&goc__chan_rng * 0x9E3779B97F4A7C15ull) ^
+                (uint64_t)goc_nanotime() ^ 1;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    goc__chan_rng = x;
+    return (uint32_t)(((x >> 32) * (uint64_t)n) >> 32);   /* Lemire's multiply-shift */
+}
+
+/* Try one case without waiting: GOC_OK or GOC_CLOSED (the case completed;
+ * ok set) or GOC_WOULDBLOCK. */
+static int goc__case_try(goc_case *cs) {
+    goc_chan *c = cs->ch;
+    int r;
+    if (c->cap) r = cs->dir == GOC_SEND ? goc__ring_send(c, cs->elem) : goc__ring_recv(c, cs->elem);
+    else        r = goc__unbuf_op(c, cs->dir, cs->elem, NULL);
+    if (r != GOC_WOULDBLOCK) cs->ok = r == GOC_OK;
+    return r;
+}
+
+static void goc__chan_sleep_until(int64_t deadline) {
+    goc_atomic_u32 never = {0};
+    for (;;) {
+        int64_t left = deadline - goc_nanotime();
+        if (left <= 0) return;
+        goc_wait_u32(&never, 0, left);
+    }
+}
+
+/* The select of goc_select, _try and _timeout. `none` is the answer when no
+ * case could proceed and deadline is GOC__CH_POLL. */
+static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
+    if (n && !cases) return GOC_EINVAL;
+    if (n > (size_t)INT_MAX - GOC__CH_DONE) return GOC_EINVAL;
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV) return GOC_EINVAL;
+        if (!cases[i].ch) continue;
+        if (cases[i].dir == GOC_SEND && !cases[i].elem && cases[i].ch->elem_size) return GOC_EINVAL;
+        live++;
+    }
+    if (!live) {                       /* only NULL channels: never ready */
+        if (deadline == GOC__CH_POLL) return none;
+        if (deadline == GOC__CH_NO_DEADLINE) return GOC_EINVAL;   /* would block for ever */
+        goc__chan_sleep_until(deadline);
+        return GOC_TIMEOUT;
+    }
+
+    uint32_t order_local[GOC_SELECT_STACK_CASES];
+    goc__centry ent_local[GOC_SELECT_STACK_CASES];
+    uint32_t *order = order_local;
+    goc__centry *ent = ent_local;
+    void *heap = NULL;
+    if (n > GOC_SELECT_STACK_CASES) {
+        heap = GOC_MALLOC(n * sizeof *ent + live * sizeof *order);
+        if (!heap) return GOC_ENOMEM;
+        ent = (goc__centry *)heap;
+        order = (uint32_t *)(void *)(ent + n);
+    }
+
+    int result;
+    for (;;) {
+        /* A fresh random order of the live cases (inside-out Fisher-Yates):
+         * with several ready, each is equally likely to be taken. */
+        uint32_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!cases[i].ch) continue;
+            uint32_t j = goc__chan_randn(m + 1);
+            order[m] = order[j];
+            order[j] = (uint32_t)i;
+            m++;
+        }
+
+        /* Pass 1: look for a case that can proceed now; keep looking for
+         * a little while, since the partner may be running. */
+        goc_backoff b = {0};
+        for (;;) {
+            for (uint32_t k = 0; k < m; k++) {
+                if (goc__case_try(&cases[order[k]]) != GOC_WOULDBLOCK) {
+                    result = (int)order[k];
+                    goto out;
+                }
+            }
+            if (deadline == GOC__CH_POLL) { result = none; goto out; }
+            if (goc__chan_expired(deadline)) { result = GOC_TIMEOUT; goto out; }
+            if (!goc_backoff_snooze(&b)) break;
+        }
+
+        /* Pass 2: queue an entry on every channel, re-checking each as we
+         * go; stop early if a case is ready or a partner claimed us. */
+        goc_atomic_u32 word;
+        goc_atomic_u32_store_explicit(&word, GOC__CH_WAITING, GOC_RELAXED);
+        uint32_t reg = 0;
+        long ready = -1;
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t i = order[k];
+            goc__centry *e = &ent[i];
+            e->word = &word;
+            e->elem = cases[i].elem;
+            e->index = i;
+            e->completed = false;
+            goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
+            reg++;
+            if (goc__chan_register(cases[i].ch, cases[i].dir, e)) {
+                uint32_t w = GOC__CH_WAITING;
+                if (goc_atomic_u32_cas_explicit(&word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
+                    ready = (long)i;
+                break;
+            }
+            if (goc_atomic_u32_load_explicit(&word, GOC_RELAXED) != GOC__CH_WAITING) break;
+        }
+
+        /* Park until a partner claims us, or the deadline. */
+        uint32_t got = goc__chan_wait(&word, deadline);
+
+        /* Pass 3: leave every queue we are still in. */
+        for (uint32_t k = 0; k < reg; k++) {
+            uint32_t i = order[k];
+            goc__chan_unregister(cases[i].ch, goc__chan_q(cases[i].ch, cases[i].dir), &ent[i]);
+        }
+
+        if (got >= GOC__CH_DONE) {
+            uint32_t i = got - GOC__CH_DONE;
+            if (ent[i].completed) {            /* an unbuffered partner did it */
+                cases[i].ok = true;
+                result = (int)i;
+                goto out;
+            }
+            ready = (long)i;                   /* told to try again, or closed */
+        }
+        if (ready >= 0) {
+            /* Try the case we were woken for first: if we took another, the
+             * wake-up would be spent while another waiter sleeps. */
+            if (goc__case_try(&cases[ready]) != GOC_WOULDBLOCK) {
+                result = (int)ready;
+                goto out;
+            }
+        } else {
+            result = GOC_TIMEOUT;              /* aborted at the deadline */
+            goto out;
+        }
+    }
+out:
+    if (heap) GOC_FREE(heap);
+    return result;
+}
+
+/* ---- public entry points ------------------------------------------------------------------ */
+
+GOC_NOIPA GOC_DEF int goc_chan_send(goc_chan *c, const void *elem) {
+    if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    return goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_chan_recv(goc_chan *c, void *out) {
+    if (!c) return GOC_EINVAL;
+    return goc__chan_op(c, GOC_RECV, out, GOC__CH_NO_DEADLINE);
+}
+
+GOC_NOIPA GOC_DEF int goc_chan_try_send(goc_chan *c, const void *elem) {
+    if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    return goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_POLL);
+}
+
+GOC_NOIPA GOC_DEF int goc_chan_try_recv(goc_chan *c, void *out) {
+    if (!c) return GOC_EINVAL;
+    return goc__chan_op(c, GOC_RECV, out, GOC__CH_POLL);
+}
+
+GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_duration d) {
+    if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    int r = goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem,
+                         d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
+    return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
+}
+
+GOC_NOIPA GOC_DEF int goc_chan_recv_timeout(goc_chan *c, void *out, goc_duration d) {
+    if (!c) return GOC_EINVAL;
+    int r = goc__chan_op(c, GOC_RECV, out, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
+    return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
+}
+
+GOC_NOIPA GOC_DEF int goc_select(goc_case *cases, size_t n) {
+    return goc__select(cases, n, GOC__CH_NO_DEADLINE, GOC_WOULDBLOCK);
+}
+
+GOC_NOIPA GOC_DEF int goc_select_try(goc_case *cases, size_t n) {
+    return goc__select(cases, n, GOC__CH_POLL, GOC_WOULDBLOCK);
+}
+
+GOC_NOIPA GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d) {
+    return goc__select(cases, n, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d), GOC_TIMEOUT);
+}
+
+#endif /* GOC_CHAN_IMPLEMENTATION */
+
+/*
+ * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
+ * free of charge, to deal in this software without restriction, provided
+ * this notice is kept; it comes with no warranty.
+ */
