@@ -137,8 +137,8 @@ typedef struct goc_rwmutex {
 } goc_rwmutex;
 
 typedef struct goc_waitgroup {
-    goc_atomic_u64 state;   /* counter (int32, high half) | WAITING flag (bit 0) */
-    goc_atomic_u32 gen;     /* bumped each time the counter reaches 0 with waiters */
+    goc_atomic_u64 state;   /* counter (int32, high half) | WAITING flag (bit 0);
+                               waiters sleep on the counter's half */
 } goc_waitgroup;
 
 typedef struct goc_once {
@@ -784,29 +784,51 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
 /* ==== WaitGroup ========================================================== */
 /*
  * state: the counter in the high 32 bits (signed, as Go's), WAITING in bit 0.
- * A waiter sets WAITING, reads gen, re-checks the counter, and sleeps while
- * gen is unchanged. The add that brings the counter to 0 and sees WAITING
- * clears it and bumps gen. All of these are sequentially consistent: the
- * argument needs a single order of {waiter sets WAITING, reads gen, reads
- * counter} against {adder drops the counter, bumps gen}: either the waiter
- * reads the counter after it dropped, or its gen read came before the bump
- * and the futex sees gen changed. Timeouts need no clean-up: a stale WAITING
- * costs at most one futile wake.
+ * A waiter sets WAITING and sleeps on the counter's 32-bit half for as long
+ * as it holds the value it saw. The add that brings the counter to 0 clears
+ * WAITING in the same CAS and, if it was set, wakes the counter's address.
+ * Use-after-free hazard: a waiter that sees 0 may return and free the
+ * WaitGroup at once (Go allows reuse as soon as Wait returns), so that CAS
+ * is the adder's last touch; the wake after it uses the address only (safe
+ * on freed memory, see atomic.h). An earlier version bumped a separate
+ * generation word after the counter reached 0 - a write into memory the
+ * waiter could already have freed; tests/test_hooks.c widens that window.
+ * Lost wake-ups: WAITING and the counter are one word, so the waiter's CAS
+ * that sets WAITING and the adder's CAS that drops the counter are ordered;
+ * either the adder sees WAITING and wakes, or the waiter sees the new
+ * counter (its CAS fails, or the futex finds the half changed). Timeouts
+ * need no clean-up: a stale WAITING costs at most one futile wake.
  */
 #define GOC__WG_WAITING 1ull
+#ifndef GOC__TEST_HOOK_WG_ZERO
+#  define GOC__TEST_HOOK_WG_ZERO() ((void)0)
+#endif
+
+/* The counter's half of state, as a futex word. */
+static goc_atomic_u32 *goc__wg_counter_word(goc_waitgroup *wg) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (goc_atomic_u32 *)(void *)&wg->state;
+#else
+    return (goc_atomic_u32 *)(void *)((unsigned char *)&wg->state + 4);
+#endif
+}
 
 GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
-    int32_t old = (int32_t)(goc_atomic_u64_load_explicit(&wg->state, GOC_RELAXED) >> 32);
-    if (delta > INT32_MAX || delta < INT32_MIN ||
-        (delta > 0 && old > INT32_MAX - delta))
-        GOC_PANIC("sync: WaitGroup counter overflow");
-    uint64_t s = goc_atomic_u64_add(&wg->state, (uint64_t)delta << 32);
-    int32_t v = (int32_t)(s >> 32);
-    if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
+    if (delta > INT32_MAX || delta < INT32_MIN) GOC_PANIC("sync: WaitGroup counter overflow");
+    uint64_t s = goc_atomic_u64_load_explicit(&wg->state, GOC_RELAXED), n;
+    int64_t v;
+    do {
+        v = (int64_t)(int32_t)(s >> 32) + delta;
+        if (v > INT32_MAX) GOC_PANIC("sync: WaitGroup counter overflow");
+        if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
+        /* reaching 0 clears WAITING in the same step: nothing after this */
+        n = v == 0 ? 0 : (uint64_t)(uint32_t)v << 32 | (s & GOC__WG_WAITING);
+        /* seq_cst: release for the work before done(), ordered against the
+         * waiter's CAS of WAITING (see above). */
+    } while (!goc_atomic_u64_cas_weak_explicit(&wg->state, &s, n, GOC_SEQ_CST, GOC_RELAXED));
     if (v == 0 && (s & GOC__WG_WAITING)) {
-        goc_atomic_u64_and(&wg->state, ~GOC__WG_WAITING);
-        goc_atomic_u32_add(&wg->gen, 1);
-        goc_wake_all(&wg->gen);
+        GOC__TEST_HOOK_WG_ZERO();
+        goc_wake_all(goc__wg_counter_word(wg));   /* by address only: wg may be gone */
     }
 }
 
@@ -815,19 +837,20 @@ GOC_NOIPA GOC_DEF void goc_wg_done(goc_waitgroup *wg) { goc_wg_add(wg, -1); }
 static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
     goc_backoff b = {0};
     for (;;) {
+        /* seq_cst (acquire is what the caller needs: the workers' writes
+         * before their done() are visible once we see 0). */
         uint64_t s = goc_atomic_u64_load(&wg->state);
         if ((s >> 32) == 0) return GOC_OK;
         if (goc_backoff_snooze(&b)) continue;
-        if (!(s & GOC__WG_WAITING) && !goc_atomic_u64_cas(&wg->state, s, s | GOC__WG_WAITING))
-            continue;
-        uint32_t g = goc_atomic_u32_load(&wg->gen);
-        if ((goc_atomic_u64_load(&wg->state) >> 32) == 0) return GOC_OK;
+        if (!(s & GOC__WG_WAITING)) {
+            if (!goc_atomic_u64_cas(&wg->state, s, s | GOC__WG_WAITING)) continue;
+        }
         goc_duration left = GOC_FOREVER;
         if (deadline != GOC__NO_DEADLINE) {
             left = deadline - goc_nanotime();
             if (left <= 0) return GOC_TIMEOUT;
         }
-        goc_wait_u32(&wg->gen, g, left);
+        goc_wait_u32(goc__wg_counter_word(wg), (uint32_t)(s >> 32), left);
     }
 }
 

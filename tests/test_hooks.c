@@ -7,8 +7,16 @@
  * that window once cleared the bit before it was set; the bit, set a moment
  * later, then told every later unlock "a woken waiter is on its way", and
  * the queued waiters slept on a free lock for ever. Here the window lasts
- * ~50 µs, and the racers' timeouts are as short. */
+ * ~50 µs, and the racers' timeouts are as short.
+ *
+ * wg_done_after_zero: the done() that brings a WaitGroup to zero must not
+ * touch it afterwards, because a waiter that sees zero may return and free
+ * it at once (Go's "a WaitGroup may be reused/freed after Wait returns").
+ * Here the window after the counter reaches zero lasts ~50 µs, and the
+ * waiter makes the WaitGroup's page inaccessible the moment its wait
+ * returns: a touch in that window is a SIGSEGV in every build. */
 #define GOC__TEST_HOOK_UNLOCK_SIGNALLED() hook_window()
+#define GOC__TEST_HOOK_WG_ZERO() hook_window()
 static void hook_window(void);
 #define GOC_IMPLEMENTATION
 #include "sync.h"
@@ -66,4 +74,38 @@ Test(hooks, woken_waiter_timing_out_in_the_unlock_window) {
     cr_assert_gt(goc_atomic_i64_load(&g_timeouts), 0);
     cr_assert_eq(goc_mutex_lock_timeout(&g_mu, GOC_SECOND), GOC_OK);
     goc_mutex_unlock(&g_mu);
+}
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+static goc_waitgroup *volatile g_wg_page;
+
+static void *wg_doner(void *arg) {
+    (void)arg;
+    goc_waitgroup *wg = g_wg_page;
+    /* wait until the waiter is registered (WAITING set), then finish */
+    while (!(goc_atomic_u64_load(&wg->state) & 1)) goc_cpu_relax();
+    goc_wg_done(wg);
+    return NULL;
+}
+
+Test(hooks, wg_done_after_zero_touches_nothing) {
+    long page = sysconf(_SC_PAGESIZE);
+    goc_atomic_bool_store(&g_widen, true);
+    for (int round = 0; round < 200; round++) {
+        void *mem = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        cr_assert_neq(mem, MAP_FAILED);
+        goc_waitgroup *wg = mem;
+        memset(wg, 0, sizeof *wg);
+        goc_wg_add(wg, 1);
+        g_wg_page = wg;
+        pthread_t t;
+        pthread_create(&t, NULL, wg_doner, NULL);
+        /* short timed waits: each call looks at the counter first */
+        while (goc_wg_wait_timeout(wg, GOC_MICROSECOND) != GOC_OK) {}
+        cr_assert_eq(mprotect(mem, (size_t)page, PROT_NONE), 0);   /* "freed" */
+        pthread_join(t, NULL);
+        munmap(mem, (size_t)page);
+    }
 }
