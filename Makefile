@@ -17,18 +17,20 @@ B       := build
 
 HEADERS := atomic.h sync.h chan.h
 TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap \
-           test_chan
+           test_chan test_select test_chan_stress test_goports
 # Each suite is built twice: on futexes, and on the portable parking table.
+# Suites that compile the implementation themselves (test hooks, a custom allocator).
+SELF_IMPL := test_hooks test_chan_alloc
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
-             $(B)/tests/test_hooks $(B)/tests/test_hooks_nofutex
+             $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
 EXAMPLES := hello_sync
 CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
-DEPS_BENCH := golang-go libstb-dev
+DEPS_BENCH := golang-go libstb-dev strace
 
-.PHONY: all test tsan asan demo bench deps-test deps-bench check-headers clean run-tests
+.PHONY: all test tsan asan demo bench bench-syscalls deps-test deps-bench check-headers clean run-tests
 all: $(TEST_BINS)
 
 deps-test:
@@ -51,10 +53,10 @@ $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(
 # The GCC trap: implementation in the same translation unit, at -O2.
 $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ $(TEST_LIBS) $(LDLIBS)
-# Suites that compile the implementation themselves (test hooks inside).
-$(B)/tests/test_hooks: tests/test_hooks.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+# Suites that compile the implementation themselves (SELF_IMPL).
+$(SELF_IMPL:%=$(B)/tests/%): $(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TEST_LIBS) $(LDLIBS)
-$(B)/tests/test_hooks_nofutex: tests/test_hooks.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+$(SELF_IMPL:%=$(B)/tests/%_nofutex): $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests:
 	mkdir -p $@
@@ -95,12 +97,24 @@ demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
 $(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -Wall -Wextra $(CPPFLAGS) -O2 -DNDEBUG $< -o $@ $(LDLIBS)
-$(B)/bench/bench_go: bench/go/bench_sync.go
+$(B)/bench/bench_chan: bench/bench_chan.c bench/bench.h $(HEADERS)
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -Wall -Wextra $(CPPFLAGS) -O2 -DNDEBUG $< -o $@ $(LDLIBS)
+$(B)/bench/bench_go: bench/go/bench_sync.go bench/go/bench_chan.go
 	@mkdir -p $(B)/bench $(B)/gocache
-	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go
+	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go bench_chan.go
 
-bench: deps-bench $(B)/bench/bench_sync $(B)/bench/bench_go
+BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_go
+bench: deps-bench $(BENCH_BINS)
 	@sh bench/run.sh $(B)/bench
+
+# Futex (and sched_yield) system calls per operation of each channel
+# workload, counted by strace on a reduced run (see bench/syscalls.sh).
+bench-syscalls: deps-bench $(BENCH_BINS)
+	@sh bench/syscalls.sh $(B)/bench
 
 clean:
 	rm -rf build
+
+# The Go ports are fragments included by tests/test_goports.c.
+$(B)/tests/test_goports $(B)/tests/test_goports_nofutex: $(wildcard tests/go/*.c tests/go/*.h)

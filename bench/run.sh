@@ -13,6 +13,7 @@ echo "# date: $(date -u +%Y-%m-%d)"
 for impl in goc pthread; do
     echo "## $impl"
     "$dir/bench_sync" "$impl" "$scale" | tee "$out/$impl.txt"
+    "$dir/bench_chan" "$impl" "$scale" | tee -a "$out/$impl.txt"
 done
 echo "## go ($(go version | cut -d' ' -f3))"
 "$dir/bench_go" "$scale" | tee "$out/go.txt"
@@ -29,4 +30,5 @@ awk '
                 (p == "" ? "-" : sprintf("%.2f", g / p)), (o == "" ? "-" : sprintf("%.2f", g / o))
         }
     }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" | tee "$out/table.txt"
-echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map)"
+echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map;"
+echo " pthread peer for chan_*: a mutex + two condition variables around a ring, no select)"

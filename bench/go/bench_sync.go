@@ -1,4 +1,5 @@
-// The sync workloads of BENCHMARKS.md in Go: the peer goc is measured
+// The sync workloads of BENCHMARKS.md in Go (the channel ones are in
+// bench_chan.go): the peer goc is measured
 // against. Same work, same checks, same output line per workload:
 // "<workload> <ns_per_op> <ops_per_sec>". Optional argument: a scale divisor.
 package main
@@ -8,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -199,15 +201,37 @@ func smapMixed() {
 	report("smap_mixed", ns, total)
 }
 
+// Arguments: a scale divisor, then optionally a workload name (or part of
+// one) to run only that.
 func main() {
 	if len(os.Args) > 1 {
 		if s, err := strconv.ParseInt(os.Args[1], 10, 64); err == nil && s > 0 {
 			scale = s
 		}
 	}
-	mutexContended()
-	rwmutexReadMostly()
-	wgUncontended()
-	onceDone()
-	smapMixed()
+	only := ""
+	if len(os.Args) > 2 {
+		only = os.Args[2]
+	}
+	for _, w := range []struct {
+		name string
+		run  func()
+	}{
+		{"mutex_contended", mutexContended},
+		{"rwmutex_read_mostly", rwmutexReadMostly},
+		{"wg_uncontended", wgUncontended},
+		{"once_done", onceDone},
+		{"smap_mixed", smapMixed},
+		{"chan_uncontended", chanUncontended},
+		{"chan_pingpong_unbuf", chanPingpongUnbuf},
+		{"chan_spsc_buf", func() { prodCons("chan_spsc_buf", 1, 1, 1024, 10000000/scale) }},
+		{"chan_mpmc_buf", func() { prodCons("chan_mpmc_buf", 4, 4, 1024, 4000000/scale) }},
+		{"chan_mpmc_unbuf", func() { prodCons("chan_mpmc_unbuf", 4, 4, 0, 400000/scale) }},
+		{"select_fanin", selectFanin},
+		{"select_timeout_idle", selectTimeoutIdle},
+	} {
+		if strings.Contains(w.name, only) {
+			w.run()
+		}
+	}
 }
