@@ -319,27 +319,47 @@ GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
 #define GOC__CH_WAITING  0u
 #define GOC__CH_ABORTED  1u
 #define GOC__CH_BUSY     2u
-#define GOC__CH_DONE     3u             /* + case index */
+#define GOC__CH_DONE     3u             /* + 2 * case index + completed */
 #define GOC__CH_SLEEPING 0x80000000u    /* the owner is (about to be) asleep */
+#define GOC__CH_DEADLINE 0xFFFFFFFFu    /* goc__chan_wait: the time ran out */
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define GOC__CH_COLD __attribute__((noinline, cold))   /* keep slow paths off the fast ones */
+#  define GOC__CH_HOT  static inline __attribute__((always_inline))
+#else
+#  define GOC__CH_COLD
+#  define GOC__CH_HOT  static inline
+#endif
+
+#ifndef GOC__TEST_HOOK_SELECT_POLLED     /* tests/test_hooks.c widens races with it */
+#  define GOC__TEST_HOOK_SELECT_POLLED() ((void)0)
+#endif
 
 #define GOC__CH_POLL        (-1)        /* deadline: do not wait at all */
 #define GOC__CH_NO_DEADLINE INT64_MAX
 
+/* The `waiting` word: which queue is non-empty (two bits), and above them
+ * a version, bumped whenever an entry is queued or the channel closes -
+ * whenever a case on the channel may have become ready (see select). */
+#define GOC__CH_RECVQ 1u
+#define GOC__CH_SENDQ 2u
+#define GOC__CH_VERSION 4u
+
 /* A queued operation: one per case of a blocked select, or the one of a
  * blocked send/recv. Lives on the owner's stack. */
 typedef struct goc__centry {
-    struct goc__centry *next, *prev;  /* queue links; guarded by the channel lock */
+    struct goc__centry *next, *prev;  /* queue links; guarded by the channel lock
+                                         (close reuses next for its private list) */
     goc_atomic_u32     *word;         /* the owner's claim word (one per select) */
     void               *elem;         /* send: the value; recv: destination or NULL */
-    uint32_t            index;        /* case index: DONE + index names it */
+    uint32_t            index;        /* case index: DONE + 2 * index names it */
+    bool                select;       /* a case of a select: claimed by CAS on word;
+                                         else popping it under the lock claims it */
     goc_atomic_u32      linked;       /* 1 while queued; see the design note */
-    bool                completed;    /* unbuffered: the partner moved the value */
-    struct goc__centry *wnext;        /* close: its private list of claimed entries */
 } goc__centry;
 
 typedef struct goc__chq {
-    goc__centry   *head, *tail;       /* FIFO; guarded by the channel lock */
-    goc_atomic_u32 waiting;           /* head != NULL, read without the lock */
+    goc__centry *head, *tail;         /* FIFO; guarded by the channel lock */
 } goc__chq;
 
 /* The slots of a buffered channel follow the struct; each is a stamp and
@@ -350,7 +370,7 @@ typedef struct goc__slot {
 } goc__slot;
 
 struct goc_chan {
-    /* Read by every operation; written only when waiters come and go. */
+    /* Constant after set-up: read by every operation. */
     size_t         elem_size;
     size_t         cap;               /* 0: unbuffered */
     size_t         slot_size;         /* stride of the slots */
@@ -358,11 +378,14 @@ struct goc_chan {
     uintptr_t      mark_bit;          /* buffered: the closed bit in tail */
     void          *mem;               /* what to GOC_FREE at the end, or NULL (caller memory) */
     goc_atomic_u32 refs;
-    goc_atomic_u32 closed;            /* set once, under lock; for buffered, tail's mark is the truth */
-    goc__chq       recvq, sendq;      /* waiting receivers and senders */
 
-    /* The waiters' lock: taken only when someone blocks or must be woken. */
-    GOC_ALIGNED_CACHELINE goc_mutex lock;
+    /* The waiters, all on one cache line: a partner that takes the lock
+     * finds the queues it needs already in hand. */
+    GOC_ALIGNED_CACHELINE goc_mutex lock;   /* guards the queues and `closed` */
+    goc__chq       recvq, sendq;      /* waiting receivers and senders */
+    goc_atomic_u32 closed;            /* set once, under lock; for buffered, tail's mark is the truth */
+    goc_atomic_u32 waiting;           /* RECVQ | SENDQ | version: written under the
+                                         lock, read without it */
 
     /* Buffered only: an unbuffered channel's memory ends here. */
     GOC_ALIGNED_CACHELINE goc_atomic_uptr head;   /* receivers' position */
@@ -479,6 +502,13 @@ static inline void goc__chan_copy(void *dst, const void *src, size_t n) {
     }
 }
 
+/* The same for an element known to be at most GOC__CH_INLINE (8) bytes. */
+static inline void goc__chan_copy_small(void *dst, const void *src, size_t n) {
+    if (n == 8) memcpy(dst, src, 8);
+    else if (n == 4) memcpy(dst, src, 4);
+    else memcpy(dst, src, n & 7);       /* n < 8 here; the mask lets the compiler see it */
+}
+
 /* Wait a moment for another thread's few instructions (an in-progress
  * slot): spin and yield within the GOC_SPIN budget, then sleep in short
  * slices, so that GOC_SPIN=0 really means no spinning. */
@@ -490,102 +520,111 @@ static void goc__chan_pause(goc_backoff *b) {
 
 /* ---- waiter queues --------------------------------------------------------- */
 
+static goc__chq *goc__chan_q(goc_chan *c, int dir) {
+    return dir == GOC_SEND ? &c->sendq : &c->recvq;
+}
+static uint32_t goc__chan_qbit(int dir) {
+    return dir == GOC_SEND ? GOC__CH_SENDQ : GOC__CH_RECVQ;
+}
+
 /* All under the channel lock. */
-static void goc__chq_push(goc__chq *q, goc__centry *e) {
+static void goc__chq_push(goc_chan *c, int dir, goc__centry *e) {
+    goc__chq *q = goc__chan_q(c, dir);
     e->next = NULL;
     e->prev = q->tail;
     if (q->tail) q->tail->next = e; else q->head = e;
     q->tail = e;
     goc_atomic_u32_store_explicit(&e->linked, 1, GOC_RELAXED);   /* the lock publishes it */
-    /* seq_cst: the waiter's half of the Dekker pattern in the design note;
-     * the re-check of the ring that follows must not be ordered before it. */
-    goc_atomic_u32_store(&q->waiting, 1);
+    /* Only lock holders write `waiting`, so load and store will do.
+     * seq_cst store: the waiter's half of the Dekker pattern in the design
+     * note; the re-check of the ring that follows must not come before it. */
+    uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
+    goc_atomic_u32_store(&c->waiting, (w + GOC__CH_VERSION) | goc__chan_qbit(dir));
 }
 
-static void goc__chq_unlink(goc__chq *q, goc__centry *e) {
+static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
+    goc__chq *q = goc__chan_q(c, dir);
     if (e->prev) e->prev->next = e->next; else q->head = e->next;
     if (e->next) e->next->prev = e->prev; else q->tail = e->prev;
-    if (!q->head) goc_atomic_u32_store_explicit(&q->waiting, 0, GOC_RELAXED);
-}
-
-/* Claim an entry's word: from WAITING (asleep or not) to `to`. false: it
- * had left WAITING already (won elsewhere, or aborted). *slept tells
- * whether its owner is asleep and needs a wake. Acquire: we are about to
- * read the memory the owner handed over (its value) - the channel lock
- * already orders that, the acquire states it; release: `to` DONE publishes
- * nothing but the claim itself, the ring carries its own ordering. */
-static bool goc__chan_claim(goc_atomic_u32 *word, uint32_t to, bool *slept) {
-    uint32_t w = goc_atomic_u32_load_explicit(word, GOC_RELAXED);
-    while ((w & ~GOC__CH_SLEEPING) == GOC__CH_WAITING) {
-        if (goc_atomic_u32_cas_weak_explicit(word, &w, to | (w & GOC__CH_SLEEPING),
-                                             GOC_ACQ_REL, GOC_RELAXED)) {
-            *slept = (w & GOC__CH_SLEEPING) != 0;
-            return true;
-        }
+    if (!q->head) {
+        uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
+        goc_atomic_u32_store_explicit(&c->waiting, w & ~goc__chan_qbit(dir), GOC_RELAXED);
     }
-    return false;
 }
 
-/* Pop entries until one can be claimed with `to`; dead ones are dropped.
- * Under the lock. Returns the claimed entry, or NULL. For `to` DONE the
- * entry may vanish the moment the lock is dropped: use only *word after. */
-static goc__centry *goc__chq_claim_first(goc__chq *q, uint32_t to_base, bool *slept,
-                                         goc_atomic_u32 **word) {
+/* Pop the first live entry of the queue of direction dir and claim it; dead
+ * ones are dropped. Under the lock. A plain entry is claimed by popping it:
+ * its owner waits for our final word (and takes the lock to give up). A
+ * select's entry is claimed by a CAS of its shared word out of WAITING: to
+ * BUSY when we are going to move a value (and finish later), or straight
+ * to DONE ("try again"). Returns the entry if it must still be finished
+ * with goc__chan_finish, else NULL; *woken is set to the word of a select
+ * claimed straight to DONE whose owner sleeps (wake it after unlocking). */
+static goc__centry *goc__chq_claim(goc_chan *c, int dir, bool busy, goc_atomic_u32 **woken) {
     goc__centry *e;
-    while ((e = q->head) != NULL) {
+    *woken = NULL;
+    while ((e = goc__chan_q(c, dir)->head) != NULL) {
+        goc__chq_unlink(c, dir, e);
+        if (!e->select) return e;         /* its owner finds out by looking (give_up) */
         goc_atomic_u32 *w = e->word;
-        bool won = goc__chan_claim(w, to_base + (to_base == GOC__CH_DONE ? e->index : 0), slept);
-        goc__chq_unlink(q, e);
-        *word = w;
-        /* Last touch of a dead entry, or of one claimed DONE (its owner may
-         * leave as soon as it sees 0): release, paired with the owner's
-         * acquire load in goc__chan_unregister. */
+        uint32_t to = busy ? GOC__CH_BUSY : GOC__CH_DONE + 2 * e->index;
+        uint32_t old = goc_atomic_u32_load_explicit(w, GOC_RELAXED);
+        bool won = false;
+        while ((old & ~GOC__CH_SLEEPING) == GOC__CH_WAITING) {
+            /* acq_rel: the claim is ordered after what the owner wrote before
+             * queueing (the lock orders it too), and a DONE publishes itself. */
+            if (goc_atomic_u32_cas_weak_explicit(w, &old, to | (old & GOC__CH_SLEEPING),
+                                                 GOC_ACQ_REL, GOC_RELAXED)) {
+                won = true;
+                break;
+            }
+        }
+        /* The last touch of a dead entry, or of one claimed straight to
+         * DONE, whose owner may leave as soon as it sees linked == 0:
+         * release, paired with the acquire in goc__chan_unregister. */
         goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELEASE);
-        if (won) return e;
+        if (!won) continue;
+        if (busy) return e;               /* ours until goc__chan_finish */
+        if (old & GOC__CH_SLEEPING) *woken = w;
+        return NULL;
     }
     return NULL;
 }
 
-/* End a claimed (BUSY) operation: DONE + index, and wake its owner if it
- * sleeps. Release: the value we copied and `completed` travel with it, to
- * the owner's acquire load in goc__chan_wait. The entry may vanish right
- * after the swap, so only its word's address is used then. */
-static void goc__chan_finish(goc__centry *e) {
+/* End a claimed operation: DONE + 2 * index + completed, and wake its owner
+ * if it sleeps. Release: the value we copied travels with it, to the
+ * owner's acquire load in goc__chan_wait. The entry may vanish right after
+ * the swap, so only its word's address is used then. Not under the lock. */
+static void goc__chan_finish(goc__centry *e, bool completed) {
     goc_atomic_u32 *w = e->word;
-    uint32_t old = goc_atomic_u32_swap_explicit(w, GOC__CH_DONE + e->index, GOC_RELEASE);
+    uint32_t old = goc_atomic_u32_swap_explicit(w, GOC__CH_DONE + 2 * e->index + completed, GOC_RELEASE);
     if (old & GOC__CH_SLEEPING) goc_wake_one(w);
 }
 
-/* Take an entry out of its queue if nobody else did. Lock-free when the
- * entry is already out: linked == 0 was the remover's last touch. */
-static void goc__chan_unregister(goc_chan *c, goc__chq *q, goc__centry *e) {
-    if (!goc_atomic_u32_load_explicit(&e->linked, GOC_ACQUIRE)) return;
-    goc_mutex_lock(&c->lock);
-    if (goc_atomic_u32_load_explicit(&e->linked, GOC_RELAXED)) {
-        goc__chq_unlink(q, e);
-        goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
-    }
-    goc_mutex_unlock(&c->lock);
+/* After a buffered operation: if somebody waits on the other side (the
+ * queue of direction dir), tell the first live one to try again. The
+ * seq_cst load is the partner's half of the Dekker pattern: it follows our
+ * seq_cst CAS of head or tail. The check is inline, the rest is not. */
+static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir);
+static inline void goc__chan_notify(goc_chan *c, int dir) {
+    if (goc_atomic_u32_load(&c->waiting) & goc__chan_qbit(dir)) goc__chan_notify_slow(c, dir);
 }
 
-/* After a buffered operation: if somebody waits on the other side, tell
- * the first live one to try again. The seq_cst load is the partner's half
- * of the Dekker pattern: it follows our seq_cst CAS of head or tail. */
-static void goc__chan_notify(goc_chan *c, goc__chq *q) {
-    if (!goc_atomic_u32_load(&q->waiting)) return;
-    bool slept = false;
-    goc_atomic_u32 *w = NULL;
+static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir) {
+    goc_atomic_u32 *woken;
     goc_mutex_lock(&c->lock);
-    goc__centry *e = goc__chq_claim_first(q, GOC__CH_DONE, &slept, &w);
+    goc__centry *e = goc__chq_claim(c, dir, false, &woken);
     goc_mutex_unlock(&c->lock);
-    if (e && slept) goc_wake_one(w);    /* after unlocking; by address only */
+    if (e) goc__chan_finish(e, false);   /* a plain waiter: "try again" */
+    if (woken) goc_wake_one(woken);      /* after unlocking; by address only */
 }
 
 /* ---- buffered: the ring ------------------------------------------------------ */
 
 /* Try to put one value in. GOC_OK, GOC_WOULDBLOCK (full), GOC_CLOSED.
- * Waits only for an in-progress slot (see the design note). */
-static int goc__ring_send(goc_chan *c, const void *elem) {
+ * Waits only for an in-progress slot (see the design note). The whole
+ * algorithm; goc__ring_send below tries its common case inline first. */
+static GOC__CH_COLD int goc__ring_send_slow(goc_chan *c, const void *elem) {
     goc_backoff b = {0};
     /* Acquire loads of the positions: a position we see carries the
      * writes of the operation that set it (select relies on that to act
@@ -606,7 +645,7 @@ static int goc__ring_send(goc_chan *c, const void *elem) {
                 goc__chan_copy(s->data, elem, c->elem_size);
                 /* Release: the value is in before a receiver sees the stamp. */
                 goc_atomic_uptr_store_explicit(&s->stamp, tail + 1, GOC_RELEASE);
-                goc__chan_notify(c, &c->recvq);
+                goc__chan_notify(c, GOC_RECV);
                 return GOC_OK;
             }
             goc_backoff_spin(&b);          /* lost to another sender: retry */
@@ -626,8 +665,8 @@ static int goc__ring_send(goc_chan *c, const void *elem) {
 }
 
 /* Try to take one value out. GOC_OK, GOC_WOULDBLOCK (empty), GOC_CLOSED
- * (closed and drained: *out zeroed). */
-static int goc__ring_recv(goc_chan *c, void *out) {
+ * (closed and drained: *out zeroed). The whole algorithm, as above. */
+static GOC__CH_COLD int goc__ring_recv_slow(goc_chan *c, void *out) {
     goc_backoff b = {0};
     uintptr_t head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
     for (;;) {
@@ -644,7 +683,7 @@ static int goc__ring_recv(goc_chan *c, void *out) {
                 /* Release: our copy out is done before a sender reuses the
                  * slot (and Go's "k-th receive before the (k+C)-th send"). */
                 goc_atomic_uptr_store_explicit(&s->stamp, head + c->one_lap, GOC_RELEASE);
-                goc__chan_notify(c, &c->sendq);
+                goc__chan_notify(c, GOC_SEND);
                 return GOC_OK;
             }
             goc_backoff_spin(&b);
@@ -666,6 +705,49 @@ static int goc__ring_recv(goc_chan *c, void *out) {
     }
 }
 
+/* The common case of each, inline: the slot at our position is ready and
+ * the CAS wins at the first try. Anything else - full, empty, closed, an
+ * in-progress slot, a lost CAS - goes the whole way above. The orderings
+ * are the same as there. */
+GOC__CH_HOT int goc__ring_send(goc_chan *c, const void *elem) {
+    uintptr_t tail = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+    goc__slot *s = goc__chan_slot(c, tail & (c->mark_bit - 1));   /* the mask drops the mark */
+    uintptr_t stamp = goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE);
+    if (!(tail & c->mark_bit) && stamp == tail) {
+        uintptr_t index = tail & (c->mark_bit - 1);
+        uintptr_t next = index + 1 < c->cap ? tail + 1 : (tail & ~(c->one_lap - 1)) + c->one_lap;
+        if (goc_atomic_uptr_cas_explicit(&c->tail, &tail, next, GOC_SEQ_CST, GOC_RELAXED)) {
+            goc__chan_copy(s->data, elem, c->elem_size);
+            goc_atomic_uptr_store_explicit(&s->stamp, tail + 1, GOC_RELEASE);
+            goc__chan_notify(c, GOC_RECV);
+            return GOC_OK;
+        }
+    } else if (stamp + c->one_lap == tail + 1 &&
+               goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE) + c->one_lap == tail) {
+        return GOC_WOULDBLOCK;                 /* plainly full (a closed tail never matches) */
+    }
+    return goc__ring_send_slow(c, elem);
+}
+
+GOC__CH_HOT int goc__ring_recv(goc_chan *c, void *out) {
+    uintptr_t head = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+    goc__slot *s = goc__chan_slot(c, head & (c->mark_bit - 1));
+    uintptr_t stamp = goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE);
+    if (stamp == head && goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE) == head)
+        return GOC_WOULDBLOCK;                 /* plainly empty, not closed */
+    if (stamp == head + 1) {
+        uintptr_t index = head & (c->mark_bit - 1);
+        uintptr_t next = index + 1 < c->cap ? head + 1 : (head & ~(c->one_lap - 1)) + c->one_lap;
+        if (goc_atomic_uptr_cas_explicit(&c->head, &head, next, GOC_SEQ_CST, GOC_RELAXED)) {
+            if (out) goc__chan_copy(out, s->data, c->elem_size);
+            goc_atomic_uptr_store_explicit(&s->stamp, head + c->one_lap, GOC_RELEASE);
+            goc__chan_notify(c, GOC_SEND);
+            return GOC_OK;
+        }
+    }
+    return goc__ring_recv_slow(c, out);
+}
+
 /* Whether a ring operation in direction dir could proceed now (or the
  * channel is closed). seq_cst loads: the waiter's re-check in the Dekker
  * pattern, after its seq_cst store of `waiting`. */
@@ -680,25 +762,28 @@ static bool goc__ring_ready(goc_chan *c, int dir) {
 
 #define GOC__CH_QUEUED 1   /* goc__unbuf_op: `me` was queued; wait on its word */
 
+static int goc__other(int dir) { return dir == GOC_SEND ? GOC_RECV : GOC_SEND; }
+
 /* Pair with a waiting partner if there is one: the value moves straight
  * from the sender's memory into the receiver's. Otherwise, if `me` is
  * given, queue it (in the same critical section, so that no partner can
  * slip between the look and the queueing). Returns GOC_OK (done),
  * GOC_CLOSED, GOC_WOULDBLOCK (nobody waiting, me NULL), or GOC__CH_QUEUED. */
 static int goc__unbuf_op(goc_chan *c, int dir, void *elem, goc__centry *me) {
-    goc__chq *partners = dir == GOC_SEND ? &c->recvq : &c->sendq;
-    if (!me && !goc_atomic_u32_load_explicit(&partners->waiting, GOC_ACQUIRE) &&
+    int pdir = goc__other(dir);
+    /* A poll need not take the lock to see nobody (acquire: pairs with the
+     * release of the lock that published the flags). */
+    if (!me && !(goc_atomic_u32_load_explicit(&c->waiting, GOC_ACQUIRE) & goc__chan_qbit(pdir)) &&
         !goc_atomic_u32_load_explicit(&c->closed, GOC_ACQUIRE))
-        return GOC_WOULDBLOCK;      /* a poll need not take the lock to see nobody */
+        return GOC_WOULDBLOCK;
     goc_mutex_lock(&c->lock);
     if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
         goc_mutex_unlock(&c->lock);
         if (dir == GOC_RECV && elem) memset(elem, 0, c->elem_size);
         return GOC_CLOSED;
     }
-    bool slept;
-    goc_atomic_u32 *w;
-    goc__centry *e = goc__chq_claim_first(partners, GOC__CH_BUSY, &slept, &w);
+    goc_atomic_u32 *unused;
+    goc__centry *e = goc__chq_claim(c, pdir, true, &unused);
     if (e) {
         /* e is ours until goc__chan_finish: its owner waits for DONE. */
         goc_mutex_unlock(&c->lock);
@@ -707,22 +792,22 @@ static int goc__unbuf_op(goc_chan *c, int dir, void *elem, goc__centry *me) {
         } else if (elem) {
             goc__chan_copy(elem, e->elem, c->elem_size);
         }
-        e->completed = true;
-        goc__chan_finish(e);
+        goc__chan_finish(e, true);
         return GOC_OK;
     }
-    if (me) goc__chq_push(dir == GOC_SEND ? &c->sendq : &c->recvq, me);
+    if (me) goc__chq_push(c, dir, me);
     goc_mutex_unlock(&c->lock);
     return me ? GOC__CH_QUEUED : GOC_WOULDBLOCK;
 }
 
 /* Whether a waiting partner other than `self` (an entry of the same
  * select) is queued, or the channel is closed. Under the lock: a linked
- * entry's owner cannot leave while we hold it, so its word is safe to read. */
+ * entry's owner cannot leave while we hold it, so its word is safe to read;
+ * a linked plain entry is always live. */
 static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
     if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) return true;
-    goc__chq *partners = dir == GOC_SEND ? &c->recvq : &c->sendq;
-    for (goc__centry *e = partners->head; e; e = e->next) {
+    for (goc__centry *e = goc__chan_q(c, goc__other(dir))->head; e; e = e->next) {
+        if (!e->select) return true;
         if (e->word == self) continue;
         uint32_t w = goc_atomic_u32_load_explicit(e->word, GOC_RELAXED);
         if ((w & ~GOC__CH_SLEEPING) == GOC__CH_WAITING) return true;
@@ -732,37 +817,81 @@ static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
 
 /* ---- waiting ------------------------------------------------------------------- */
 
-/* Wait until the claim word is final (DONE + i or ABORTED) and return it.
- * Spins first (a partner on the other core answers in well under a
- * microsecond; a sleep and a wake cost tens), then parks. At the deadline
- * it aborts - unless a partner claimed it first, which it then honours.
- * Acquire loads: pair with the partner's release in goc__chan_finish or
- * goc__chan_claim, so the value copied for us is visible. */
-static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline) {
-    goc_backoff b = {0};
+/* How long a waiter spins on its word before it yields, then parks. A
+ * partner on the other core answers within a few hundred nanoseconds, a
+ * sleep and a wake cost tens of microseconds, so spinning a few
+ * microseconds pays; past that the partner is probably not running, and
+ * the core is better given away. GOC_SPIN scales it; 0: park at once. */
+#define GOC__CH_SPIN_CHECKS ((unsigned)GOC_SPIN * 16u)   /* ~25 ns each (a PAUSE) */
+#define GOC__CH_YIELDS      ((unsigned)GOC_SPIN / 2u)
+
+/* Wait until the claim word is final (DONE + ... or ABORTED) and return
+ * it. Spins first, checking the word at every step - unlike backoff
+ * between contended CASes, waiting for our own word costs nobody anything
+ * and each skipped check is latency - then yields, then parks. When the
+ * deadline passes while nobody has claimed the word: a select (`abort`)
+ * CASes it to ABORTED, unless a partner claimed it first, which it then
+ * honours; a plain operation returns GOC__CH_DEADLINE and gives up under
+ * the channel lock. Acquire loads: pair with the partner's release in
+ * goc__chan_finish or goc__chq_claim, so the value copied for us is
+ * visible. */
+static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline, bool abort) {
+    unsigned spins = 0;
     for (;;) {
         uint32_t w = goc_atomic_u32_load_explicit(word, GOC_ACQUIRE);
         uint32_t s = w & ~GOC__CH_SLEEPING;
         if (s != GOC__CH_WAITING && s != GOC__CH_BUSY) return s;
-        if (goc_backoff_snooze(&b)) continue;
+        if (spins < GOC__CH_SPIN_CHECKS + GOC__CH_YIELDS) {
+            if (spins++ < GOC__CH_SPIN_CHECKS) goc_cpu_relax();
+            else sched_yield();
+            continue;
+        }
         goc_duration left = GOC_FOREVER;
         if (s == GOC__CH_WAITING && deadline != GOC__CH_NO_DEADLINE) {
             left = deadline - goc_nanotime();
             if (left <= 0) {
+                if (!abort) return GOC__CH_DEADLINE;
                 if (goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
                     return GOC__CH_ABORTED;
                 continue;                   /* claimed meanwhile: honour it */
             }
         }
         if (!(w & GOC__CH_SLEEPING)) {
-            /* Say we sleep, so the partner knows to wake us; a partner that
-             * claims the word from here on carries the bit along. */
+            /* Say we sleep, so the partner knows to wake us: its final swap
+             * (or claim CAS) returns the bit. */
             if (!goc_atomic_u32_cas_explicit(word, &w, w | GOC__CH_SLEEPING, GOC_RELAXED, GOC_RELAXED))
                 continue;
             w |= GOC__CH_SLEEPING;
         }
         goc_wait_u32(word, w, left);
     }
+}
+
+/* Take a select's entry out of its queue if nobody else did. Lock-free
+ * when the entry is already out: linked == 0 was the remover's last touch. */
+static void goc__chan_unregister(goc_chan *c, int dir, goc__centry *e) {
+    if (!goc_atomic_u32_load_explicit(&e->linked, GOC_ACQUIRE)) return;
+    goc_mutex_lock(&c->lock);
+    if (goc_atomic_u32_load_explicit(&e->linked, GOC_RELAXED)) {
+        goc__chq_unlink(c, dir, e);
+        goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
+    }
+    goc_mutex_unlock(&c->lock);
+}
+
+/* A plain operation's deadline passed: leave the queue if still in it
+ * (true). If a partner popped us first, it owns the operation now, and we
+ * wait (briefly: it is copying) for its final word. A partner that pops a
+ * plain entry does not write to it until that final word (one cache-line
+ * transfer fewer on the hot path), so we look for ourselves in the queue;
+ * this runs only when the time is up. */
+static bool goc__chan_give_up(goc_chan *c, int dir, goc__centry *e) {
+    goc_mutex_lock(&c->lock);
+    goc__centry *x = goc__chan_q(c, dir)->head;
+    while (x && x != e) x = x->next;
+    if (x) goc__chq_unlink(c, dir, e);
+    goc_mutex_unlock(&c->lock);
+    return x != NULL;
 }
 
 /* ---- close ------------------------------------------------------------------------ */
@@ -780,49 +909,46 @@ GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
         goc_mutex_unlock(&c->lock);
         return GOC_CLOSED;
     }
-    /* Release: pairs with the acquire load of a poll that sees it. */
+    /* Release: pairs with the acquire load of a poll that sees it. The
+     * version bump tells a select that polled us before the close. */
     goc_atomic_u32_store_explicit(&c->closed, 1, GOC_RELEASE);
-    /* Claim every live waiter BUSY, so that each stays put until we tell
-     * it; chain them through wnext, and tell them after unlocking. */
-    goc__centry *claimed = NULL;
-    goc__chq *qs[2] = { &c->recvq, &c->sendq };
-    for (int k = 0; k < 2; k++) {
-        bool slept;
-        goc_atomic_u32 *w;
-        goc__centry *e;
-        while ((e = goc__chq_claim_first(qs[k], GOC__CH_BUSY, &slept, &w)) != NULL) {
-            e->wnext = claimed;
+    uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
+    goc_atomic_u32_store_explicit(&c->waiting, w + GOC__CH_VERSION, GOC_RELEASE);
+    /* Claim every live waiter (plain ones by popping, selects BUSY), so that
+     * each stays put until we tell it; chain them through next, which is
+     * ours once popped; tell them after unlocking. */
+    goc__centry *claimed = NULL, *e;
+    goc_atomic_u32 *unused;
+    for (int dir = GOC_SEND; dir <= GOC_RECV; dir++) {
+        while ((e = goc__chq_claim(c, dir, true, &unused)) != NULL) {
+            e->next = claimed;
             claimed = e;
         }
     }
     goc_mutex_unlock(&c->lock);
     /* Each wakes with completed == false and finds the channel closed. */
     while (claimed) {
-        goc__centry *next = claimed->wnext;   /* read before the entry may vanish */
-        claimed->completed = false;
-        goc__chan_finish(claimed);
-        claimed = next;
+        e = claimed;
+        claimed = e->next;               /* read before the entry may vanish */
+        goc__chan_finish(e, false);
     }
     return GOC_OK;
 }
 
 /* ---- blocking operations --------------------------------------------------------- */
 
-static goc__chq *goc__chan_q(goc_chan *c, int dir) {
-    return dir == GOC_SEND ? &c->sendq : &c->recvq;
-}
-
-/* Queue e for direction dir and re-check: true when the case is ready now
- * (it could proceed, or the channel is closed), in which case the caller
- * must not sleep. A closed unbuffered channel takes no new entries. */
+/* Queue a select's entry e for direction dir and re-check: true when the
+ * case is ready now (it could proceed, or the channel is closed), in which
+ * case the caller must not sleep. A closed unbuffered channel takes no new
+ * entries. */
 static bool goc__chan_register(goc_chan *c, int dir, goc__centry *e) {
     bool ready = true;
     goc_mutex_lock(&c->lock);
     if (c->cap) {
-        goc__chq_push(goc__chan_q(c, dir), e);
-        ready = goc__ring_ready(c, dir);       /* after the seq_cst store in push */
+        goc__chq_push(c, dir, e);
+        ready = goc__ring_ready(c, dir);       /* after the seq_cst RMW in push */
     } else if (!goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
-        goc__chq_push(goc__chan_q(c, dir), e);
+        goc__chq_push(c, dir, e);
         ready = goc__unbuf_ready(c, dir, e->word);
     }
     goc_mutex_unlock(&c->lock);
@@ -839,31 +965,57 @@ static bool goc__chan_expired(int64_t deadline) {
     return deadline != GOC__CH_NO_DEADLINE && goc_nanotime() >= deadline;
 }
 
-/* A plain send or receive. deadline: GOC__CH_POLL (try once),
- * GOC__CH_NO_DEADLINE, or absolute goc_nanotime. */
-static int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t deadline) {
-    goc_atomic_u32 word;
-    goc__centry me;
-    me.word = &word;
-    me.elem = elem;
-    me.index = 0;
-    me.completed = false;
-    goc_atomic_u32_store_explicit(&me.linked, 0, GOC_RELAXED);
+/* A blocked plain operation: its word, its entry and (when it is small) the
+ * value, on one cache line. The partner reads the entry and a sender's
+ * value in one transfer, and writes a receiver's value and the final word
+ * in one more; the owner then copies the value out of its own line. */
+#define GOC__CH_INLINE 8
+typedef struct goc__chwaiter {
+    GOC_ALIGNED_CACHELINE goc_atomic_u32 word;
+    goc__centry   e;
+    unsigned char buf[GOC__CH_INLINE];
+} goc__chwaiter;
+_Static_assert(sizeof(goc__chwaiter) <= GOC_CACHELINE || sizeof(void *) > 8,
+               "goc: a blocked operation's state should fit one cache line");
 
+static void goc__chwaiter_init(goc__chwaiter *me, goc_chan *c, int dir, void *elem) {
+    goc_atomic_u32_store_explicit(&me->word, GOC__CH_WAITING, GOC_RELAXED);
+    me->e.word = &me->word;
+    me->e.elem = elem;
+    me->e.index = 0;
+    me->e.select = false;
+    goc_atomic_u32_store_explicit(&me->e.linked, 0, GOC_RELAXED);
+    if (elem && c->elem_size <= GOC__CH_INLINE) {
+        if (dir == GOC_SEND) goc__chan_copy_small(me->buf, elem, c->elem_size);
+        me->e.elem = me->buf;
+    }
+}
+
+/* A plain send or receive. deadline: GOC__CH_POLL (try once),
+ * GOC__CH_NO_DEADLINE, or absolute goc_nanotime. Out of line: the public
+ * functions try a buffered channel's ring first, inline, and come here
+ * only when that did not do (its stack frame, with a cache-line aligned
+ * waiter, costs more than the ring operation itself). */
+static GOC__CH_COLD int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t deadline) {
     if (!c->cap) {
         if (deadline == GOC__CH_POLL) return goc__unbuf_op(c, dir, elem, NULL);
+        goc__chwaiter me;
+        goc__chwaiter_init(&me, c, dir, elem);
         /* Queue at once: a rendezvous needs the partner to find us, so
          * spinning before queueing would gain nothing. We spin after. */
-        goc_atomic_u32_store_explicit(&word, GOC__CH_WAITING, GOC_RELAXED);
-        int r = goc__unbuf_op(c, dir, elem, &me);
+        int r = goc__unbuf_op(c, dir, elem, &me.e);
         if (r != GOC__CH_QUEUED) return r;
-        if (goc__chan_wait(&word, deadline) == GOC__CH_ABORTED) {
-            goc__chan_unregister(c, goc__chan_q(c, dir), &me);
-            return GOC_TIMEOUT;
+        uint32_t got = goc__chan_wait(&me.word, deadline, false);
+        if (got == GOC__CH_DEADLINE) {
+            if (goc__chan_give_up(c, dir, &me.e)) return GOC_TIMEOUT;
+            got = goc__chan_wait(&me.word, GOC__CH_NO_DEADLINE, false);
         }
-        if (me.completed) return GOC_OK;
+        if ((got - GOC__CH_DONE) & 1) {                      /* the partner moved the value */
+            if (dir == GOC_RECV && me.e.elem == me.buf) goc__chan_copy_small(elem, me.buf, c->elem_size);
+            return GOC_OK;
+        }
         if (dir == GOC_RECV && elem) memset(elem, 0, c->elem_size);
-        return GOC_CLOSED;                       /* woken by close */
+        return GOC_CLOSED;                                  /* woken by close */
     }
 
     goc_backoff b = {0};
@@ -875,17 +1027,19 @@ static int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t deadline) {
         /* The other side may be running right now: retry for a while
          * before paying for a queue entry and a possible sleep. */
         if (goc_backoff_snooze(&b)) continue;
-        goc_atomic_u32_store_explicit(&word, GOC__CH_WAITING, GOC_RELAXED);
-        if (goc__chan_register(c, dir, &me)) {
-            /* Ready already: leave the queue. A partner that claimed us in
-             * the meantime said "try again", which is what we do anyway. */
-            uint32_t w = GOC__CH_WAITING;
-            goc_atomic_u32_cas_explicit(&word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED);
-        } else {
-            goc__chan_wait(&word, deadline);
+        goc__chwaiter me;
+        goc__chwaiter_init(&me, c, dir, NULL);    /* the ring moves the value, not the partner */
+        goc_mutex_lock(&c->lock);
+        goc__chq_push(c, dir, &me.e);
+        bool ready = goc__ring_ready(c, dir);   /* after the seq_cst RMW in push */
+        if (ready) goc__chq_unlink(c, dir, &me.e);   /* nobody saw us: we held the lock */
+        goc_mutex_unlock(&c->lock);
+        if (!ready) {
+            uint32_t got = goc__chan_wait(&me.word, deadline, false);
+            if (got == GOC__CH_DEADLINE && !goc__chan_give_up(c, dir, &me.e))
+                goc__chan_wait(&me.word, GOC__CH_NO_DEADLINE, false);   /* popped: take the "try again" */
         }
-        goc__chan_unregister(c, goc__chan_q(c, dir), &me);
-        /* Woken (or timed out): try again; after a wake, spin again. */
+        /* Told to try again, or timed out (the next round says so). */
         b.step = 0;
     }
 }
@@ -895,7 +1049,7 @@ static int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t deadline) {
 /* Per-thread xorshift64 for the order in which select polls its cases. */
 static _Thread_local uint64_t goc__chan_rng;
 
-static uint32_t goc__chan_randn(uint32_t n) {
+static uint64_t goc__chan_rand(void) {
     uint64_t x = goc__chan_rng;
     if (!x) x = ((uint64_t)(uintptr_t)&goc__chan_rng * 0x9E3779B97F4A7C15ull) ^
                 (uint64_t)goc_nanotime() ^ 1;
@@ -903,12 +1057,57 @@ static uint32_t goc__chan_randn(uint32_t n) {
     x ^= x >> 7;
     x ^= x << 17;
     goc__chan_rng = x;
-    return (uint32_t)(((x >> 32) * (uint64_t)n) >> 32);   /* Lemire's multiply-shift */
+    return x;
+}
+
+/* A random number below n from 16 fresh bits of *r (refilled every four
+ * calls): Lemire's multiply-shift, biased by at most n / 65536. */
+static uint32_t goc__chan_randn(uint64_t *r, uint32_t k, uint32_t n) {
+    if (k % 4 == 0) *r = goc__chan_rand();
+    uint32_t bits = (uint32_t)(*r >> (16 * (k % 4))) & 0xFFFFu;
+    return (uint32_t)(((uint64_t)bits * n) >> 16);
+}
+
+/* What a case's readiness depends on: it changes whenever the case may
+ * have become ready - a buffered channel's positions (a send, a receive,
+ * the close mark), an unbuffered one's queueing version. Noting it also
+ * tells whether the case was plainly not ready at one moment, from the
+ * same loads: a receive reads head, then tail, and equal means empty when
+ * tail was read (head never passes tail); a send reads tail, then head, and
+ * head + one lap == tail means full when head was read (tail never passes
+ * head by more). Then the poll need not try the case. Acquire: pairs with
+ * the release (or seq_cst) writes of those words, so that if our poll of
+ * one channel saw the effect of a later operation, the re-read of this one
+ * sees what came before it. */
+typedef struct goc__cver { uintptr_t a, b; } goc__cver;
+
+GOC__CH_HOT bool goc__case_note(const goc_case *cs, goc__cver *v) {
+    goc_chan *c = cs->ch;
+    if (c->cap) {
+        if (cs->dir == GOC_RECV) {
+            v->a = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+            v->b = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+            return v->b == v->a;              /* empty; a closed tail never equals head */
+        }
+        v->b = goc_atomic_uptr_load_explicit(&c->tail, GOC_ACQUIRE);
+        v->a = goc_atomic_uptr_load_explicit(&c->head, GOC_ACQUIRE);
+        return v->a + c->one_lap == v->b;     /* full, not closed */
+    }
+    v->a = goc_atomic_u32_load_explicit(&c->waiting, GOC_ACQUIRE);
+    v->b = 0;
+    return !(v->a & goc__chan_qbit(goc__other(cs->dir))) &&
+           !goc_atomic_u32_load_explicit(&c->closed, GOC_ACQUIRE);
+}
+
+GOC__CH_HOT bool goc__case_unchanged(const goc_case *cs, const goc__cver *v) {
+    goc__cver now;
+    goc__case_note(cs, &now);
+    return now.a == v->a && now.b == v->b;
 }
 
 /* Try one case without waiting: GOC_OK or GOC_CLOSED (the case completed;
  * ok set) or GOC_WOULDBLOCK. */
-static int goc__case_try(goc_case *cs) {
+GOC__CH_HOT int goc__case_try(goc_case *cs) {
     goc_chan *c = cs->ch;
     int r;
     if (c->cap) r = cs->dir == GOC_SEND ? goc__ring_send(c, cs->elem) : goc__ring_recv(c, cs->elem);
@@ -930,57 +1129,79 @@ static void goc__chan_sleep_until(int64_t deadline) {
  * case could proceed and deadline is GOC__CH_POLL. */
 static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
     if (n && !cases) return GOC_EINVAL;
-    if (n > (size_t)INT_MAX - GOC__CH_DONE) return GOC_EINVAL;
-    size_t live = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV) return GOC_EINVAL;
-        if (!cases[i].ch) continue;
-        if (cases[i].dir == GOC_SEND && !cases[i].elem && cases[i].ch->elem_size) return GOC_EINVAL;
-        live++;
-    }
-    if (!live) {                       /* only NULL channels: never ready */
-        if (deadline == GOC__CH_POLL) return none;
-        if (deadline == GOC__CH_NO_DEADLINE) return GOC_EINVAL;   /* would block for ever */
-        goc__chan_sleep_until(deadline);
-        return GOC_TIMEOUT;
-    }
-
+    if (n > (size_t)INT_MAX / 2 - GOC__CH_DONE) return GOC_EINVAL;   /* DONE + 2i + 1 fits */
     uint32_t order_local[GOC_SELECT_STACK_CASES];
     goc__centry ent_local[GOC_SELECT_STACK_CASES];
+    goc__cver ver_local[GOC_SELECT_STACK_CASES];
     uint32_t *order = order_local;
     goc__centry *ent = ent_local;
+    goc__cver *ver = ver_local;
     void *heap = NULL;
     if (n > GOC_SELECT_STACK_CASES) {
-        heap = GOC_MALLOC(n * sizeof *ent + live * sizeof *order);
+        heap = GOC_MALLOC(n * (sizeof *ent + sizeof *ver + sizeof *order));
         if (!heap) return GOC_ENOMEM;
         ent = (goc__centry *)heap;
-        order = (uint32_t *)(void *)(ent + n);
+        ver = (goc__cver *)(void *)(ent + n);
+        order = (uint32_t *)(void *)(ver + n);
     }
 
     int result;
+    bool first = true;
     for (;;) {
         /* A fresh random order of the live cases (inside-out Fisher-Yates):
-         * with several ready, each is equally likely to be taken. */
+         * with several ready, each is equally likely to be taken. The
+         * first time round, the cases are checked on the way. */
         uint32_t m = 0;
+        uint64_t rnd = 0;
         for (size_t i = 0; i < n; i++) {
+            if (first) {
+                if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV) { result = GOC_EINVAL; goto out; }
+                if (cases[i].ch && cases[i].dir == GOC_SEND && !cases[i].elem && cases[i].ch->elem_size) {
+                    result = GOC_EINVAL;
+                    goto out;
+                }
+            }
             if (!cases[i].ch) continue;
-            uint32_t j = goc__chan_randn(m + 1);
+            uint32_t j = goc__chan_randn(&rnd, m, m + 1);
             order[m] = order[j];
             order[j] = (uint32_t)i;
             m++;
         }
+        first = false;
+        if (!m) {                          /* only NULL channels: never ready */
+            if (deadline == GOC__CH_POLL) result = none;
+            else if (deadline == GOC__CH_NO_DEADLINE) result = GOC_EINVAL;   /* would block for ever */
+            else { goc__chan_sleep_until(deadline); result = GOC_TIMEOUT; }
+            goto out;
+        }
 
         /* Pass 1: look for a case that can proceed now; keep looking for
-         * a little while, since the partner may be running. */
+         * a little while, since the partner may be running.
+         * A poll must answer for one moment of all its channels, as Go's
+         * does by locking them all (its TestNonblockSelectRace): case by
+         * case, a channel polled early may become ready while a later one
+         * stops being ready. So it notes each case's version before trying
+         * it, and if none could proceed, reads them all again: unchanged,
+         * there was a moment at which no case was ready (every interval
+         * from note to re-read contains the moment of the first re-read);
+         * changed, it looks again (somebody made progress meanwhile). */
         goc_backoff b = {0};
         for (;;) {
             for (uint32_t k = 0; k < m; k++) {
-                if (goc__case_try(&cases[order[k]]) != GOC_WOULDBLOCK) {
+                goc_case *cs = &cases[order[k]];
+                if (!goc__case_note(cs, &ver[k]) && goc__case_try(cs) != GOC_WOULDBLOCK) {
                     result = (int)order[k];
                     goto out;
                 }
+                GOC__TEST_HOOK_SELECT_POLLED();
             }
-            if (deadline == GOC__CH_POLL) { result = none; goto out; }
+            if (deadline == GOC__CH_POLL) {
+                uint32_t k = 0;
+                while (k < m && goc__case_unchanged(&cases[order[k]], &ver[k])) k++;
+                if (k < m) continue;           /* something changed: look again */
+                result = none;
+                goto out;
+            }
             if (goc__chan_expired(deadline)) { result = GOC_TIMEOUT; goto out; }
             if (!goc_backoff_snooze(&b)) break;
         }
@@ -997,7 +1218,7 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
             e->word = &word;
             e->elem = cases[i].elem;
             e->index = i;
-            e->completed = false;
+            e->select = true;
             goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
             reg++;
             if (goc__chan_register(cases[i].ch, cases[i].dir, e)) {
@@ -1010,17 +1231,17 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
         }
 
         /* Park until a partner claims us, or the deadline. */
-        uint32_t got = goc__chan_wait(&word, deadline);
+        uint32_t got = goc__chan_wait(&word, deadline, true);
 
         /* Pass 3: leave every queue we are still in. */
         for (uint32_t k = 0; k < reg; k++) {
             uint32_t i = order[k];
-            goc__chan_unregister(cases[i].ch, goc__chan_q(cases[i].ch, cases[i].dir), &ent[i]);
+            goc__chan_unregister(cases[i].ch, cases[i].dir, &ent[i]);
         }
 
         if (got >= GOC__CH_DONE) {
-            uint32_t i = got - GOC__CH_DONE;
-            if (ent[i].completed) {            /* an unbuffered partner did it */
+            uint32_t i = (got - GOC__CH_DONE) / 2;
+            if ((got - GOC__CH_DONE) & 1) {    /* an unbuffered partner did it */
                 cases[i].ok = true;
                 result = (int)i;
                 goto out;
@@ -1046,36 +1267,50 @@ out:
 
 /* ---- public entry points ------------------------------------------------------------------ */
 
+/* The buffered fast path: one ring operation, inline; GOC_WOULDBLOCK
+ * sends the caller to goc__chan_op. */
+static inline int goc__chan_fast(goc_chan *c, int dir, void *elem) {
+    if (!c->cap) return GOC_WOULDBLOCK;
+    return dir == GOC_SEND ? goc__ring_send(c, elem) : goc__ring_recv(c, elem);
+}
+
+static inline int goc__chan_call(goc_chan *c, int dir, void *elem, int64_t deadline) {
+    int r = goc__chan_fast(c, dir, elem);
+    return r != GOC_WOULDBLOCK ? r : goc__chan_op(c, dir, elem, deadline);
+}
+
 GOC_NOIPA GOC_DEF int goc_chan_send(goc_chan *c, const void *elem) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
-    return goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_NO_DEADLINE);
+    return goc__chan_call(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_NO_DEADLINE);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_recv(goc_chan *c, void *out) {
     if (!c) return GOC_EINVAL;
-    return goc__chan_op(c, GOC_RECV, out, GOC__CH_NO_DEADLINE);
+    return goc__chan_call(c, GOC_RECV, out, GOC__CH_NO_DEADLINE);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_try_send(goc_chan *c, const void *elem) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
-    return goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_POLL);
+    if (c->cap) return goc__ring_send(c, elem);
+    return goc__unbuf_op(c, GOC_SEND, (void *)(uintptr_t)elem, NULL);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_try_recv(goc_chan *c, void *out) {
     if (!c) return GOC_EINVAL;
-    return goc__chan_op(c, GOC_RECV, out, GOC__CH_POLL);
+    if (c->cap) return goc__ring_recv(c, out);
+    return goc__unbuf_op(c, GOC_RECV, out, NULL);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_duration d) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
-    int r = goc__chan_op(c, GOC_SEND, (void *)(uintptr_t)elem,
-                         d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
+    int r = goc__chan_call(c, GOC_SEND, (void *)(uintptr_t)elem,
+                           d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
     return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_recv_timeout(goc_chan *c, void *out, goc_duration d) {
     if (!c) return GOC_EINVAL;
-    int r = goc__chan_op(c, GOC_RECV, out, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
+    int r = goc__chan_call(c, GOC_RECV, out, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
     return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
 }
 

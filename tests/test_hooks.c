@@ -14,9 +14,17 @@
  * it at once (Go's "a WaitGroup may be reused/freed after Wait returns").
  * Here the window after the counter reaches zero lasts ~50 µs, and the
  * waiter makes the WaitGroup's page inaccessible the moment its wait
- * returns: a touch in that window is a SIGSEGV in every build. */
+ * returns: a touch in that window is a SIGSEGV in every build.
+ *
+ * select_poll_is_one_moment: a non-blocking select must answer for one
+ * moment of all its channels (Go's TestNonblockSelectRace2). Polling case
+ * by case, it once saw c2 not yet closed, then c1 already emptied - by a
+ * thread that closed c2 before emptying c1 - and answered "nothing ready"
+ * although one case was ready at every instant. Here each poll of a case
+ * is followed by ~50 us, in which the other thread does exactly that. */
 #define GOC__TEST_HOOK_UNLOCK_SIGNALLED() hook_window()
 #define GOC__TEST_HOOK_WG_ZERO() hook_window()
+#define GOC__TEST_HOOK_SELECT_POLLED() hook_window()
 static void hook_window(void);
 #define GOC_IMPLEMENTATION
 #include "sync.h"
@@ -108,4 +116,34 @@ Test(hooks, wg_done_after_zero_touches_nothing) {
         pthread_join(t, NULL);
         munmap(mem, (size_t)page);
     }
+}
+
+typedef struct nbs_race { goc_chan *c1, *c2; goc_atomic_i32 polling, answer; } nbs_race;
+
+static void *nbs_poller(void *arg) {
+    nbs_race *r = arg;
+    goc_case cs[2] = { goc_recv_case(r->c1, NULL), goc_recv_case(r->c2, NULL) };
+    goc_atomic_i32_store(&r->polling, 1);
+    goc_atomic_i32_store(&r->answer, goc_select_try(cs, 2));
+    return NULL;
+}
+
+Test(hooks, select_poll_is_one_moment) {
+    goc_atomic_bool_store(&g_widen, true);
+    int wrong = 0;
+    for (int i = 0; i < 100; i++) {
+        nbs_race r = { goc_chan_make(8, 1), goc_chan_make(8, 0), {0}, {0} };
+        long one = 1;
+        goc_chan_send(r.c1, &one);
+        pthread_t t;
+        pthread_create(&t, NULL, nbs_poller, &r);
+        while (!goc_atomic_i32_load(&r.polling)) goc_cpu_relax();
+        goc_chan_close(r.c2);           /* c2 ready (closed) ... */
+        goc_chan_try_recv(r.c1, NULL);  /* ... before c1 stops being ready */
+        pthread_join(t, NULL);
+        wrong += goc_atomic_i32_load(&r.answer) == GOC_WOULDBLOCK;
+        goc_chan_free(r.c1);
+        goc_chan_free(r.c2);
+    }
+    cr_assert_eq(wrong, 0, "%d of 100 polls saw no case ready", wrong);
 }
