@@ -989,6 +989,29 @@ static void goc__chwaiter_init(goc__chwaiter *me, goc_chan *c, int dir, void *el
     }
 }
 
+/* Before queueing, watch for a little while the one slot a blocked ring
+ * operation needs: its stamp changes when the other side empties (or
+ * fills) it, and only then is a retry worth it. Only that slot's line and
+ * our own side's position are read: retrying the whole operation instead
+ * reads the other side's position, a line the other side writes at every
+ * operation, and every read takes it away from it. A sender also sees the
+ * close mark (it is in tail); a receiver notices a close when it queues.
+ * true: something changed, try again. Relaxed: the retry does the real,
+ * ordered reads. */
+static bool goc__ring_watch(goc_chan *c, int dir) {
+    goc_atomic_uptr *pos = dir == GOC_SEND ? &c->tail : &c->head;
+    uintptr_t p = goc_atomic_uptr_load_explicit(pos, GOC_RELAXED);
+    goc__slot *s = goc__chan_slot(c, p & (c->mark_bit - 1));
+    uintptr_t want = dir == GOC_SEND ? p : p + 1;
+    for (unsigned i = 0; i < GOC__CH_SPIN_CHECKS; i++) {
+        if (goc_atomic_uptr_load_explicit(&s->stamp, GOC_RELAXED) == want ||
+            goc_atomic_uptr_load_explicit(pos, GOC_RELAXED) != p)
+            return true;
+        goc_cpu_relax();
+    }
+    return false;
+}
+
 /* A plain send or receive. deadline: GOC__CH_POLL (try once),
  * GOC__CH_NO_DEADLINE, or absolute goc_nanotime. Out of line: the public
  * functions try a buffered channel's ring first, inline, and come here
@@ -1016,15 +1039,18 @@ static GOC__CH_COLD int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t d
         return GOC_CLOSED;                                  /* woken by close */
     }
 
-    goc_backoff b = {0};
+    bool watched = false;
     for (;;) {
         int r = dir == GOC_SEND ? goc__ring_send(c, elem) : goc__ring_recv(c, elem);
         if (r != GOC_WOULDBLOCK) return r;
         if (deadline == GOC__CH_POLL) return GOC_WOULDBLOCK;
         if (goc__chan_expired(deadline)) return GOC_TIMEOUT;
-        /* The other side may be running right now: retry for a while
-         * before paying for a queue entry and a possible sleep. */
-        if (goc_backoff_snooze(&b)) continue;
+        /* The other side may be running right now: watch the slot for a
+         * while before paying for a queue entry and a possible sleep. */
+        if (!watched) {
+            watched = true;
+            if (goc__ring_watch(c, dir)) continue;
+        }
         goc__chwaiter me;
         goc__chwaiter_init(&me, c, dir, NULL);    /* the ring moves the value, not the partner */
         goc_mutex_lock(&c->lock);
@@ -1038,7 +1064,7 @@ static GOC__CH_COLD int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t d
                 goc__chan_wait(&me.word, GOC__CH_NO_DEADLINE, false);   /* popped: take the "try again" */
         }
         /* Told to try again, or timed out (the next round says so). */
-        b.step = 0;
+        watched = false;
     }
 }
 
