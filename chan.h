@@ -252,55 +252,76 @@ GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
  *
  * Waiting. A thread that must block puts an entry (on its own stack) into
  * the channel's queue of waiting senders or receivers, under the channel's
- * lock, and parks on a claim word, also on its stack:
- *     WAITING   nobody has claimed the operation yet
- *     BUSY      a partner claimed it and is copying the value (unbuffered)
- *     DONE + i  finished: case i won (i is 0 for a plain send or receive)
- *     ABORTED   the owner gave up (its time ran out, or it found a case
- *               ready while it was still registering)
+ * lock, and waits on a claim word, also on its stack:
+ *     WAITING            nobody has claimed the operation yet
+ *     BUSY               a partner claimed a select's case and is moving
+ *                        the value (unbuffered)
+ *     DONE + 2i + moved  finished: case i (0 for a plain send or receive);
+ *                        moved = 1 when the partner moved the value, 0 when
+ *                        the owner is only told "try again" (a buffered
+ *                        channel changed, or the channel closed)
+ *     ABORTED            a select gave up (its time ran out, or it found a
+ *                        case ready while it was still registering)
  * plus a SLEEPING bit, set by the owner before it sleeps in goc_wait_u32,
  * so that the partner makes a wake system call only for a thread that is
- * really asleep. A select has one word for all its cases, so the first CAS
- * out of WAITING wins and exactly one case completes.
- * A buffered channel does not hand values to waiters: it tells one waiter
- * on the other side "try again" (DONE + i) after each operation, and only
- * when that side's `waiting` flag says somebody waits, so that a send or a
- * receive costs a lock only when a thread is actually blocked. The waiter
- * that is told to try again tries case i first, so a wake-up is never
- * spent on nothing while another waiter sleeps.
+ * really asleep. The owner spins on the word (checking it at every pause),
+ * then yields, then parks.
+ * Two kinds of entry. A plain send or receive has its own word: the party
+ * that pops its entry under the lock has claimed it, and writes the word
+ * once, with the final value. Its owner, when its time runs out, takes
+ * the lock: still queued, it unlinks itself and times out; popped, it
+ * waits for the final word, which follows at once. A select's cases share
+ * one word, so a claim is a CAS out of WAITING, and the first one wins:
+ * exactly one case completes.
+ * A buffered channel does not hand values to waiters: after each
+ * operation it tells one waiter on the other side "try again", and only
+ * when the `waiting` bits say somebody waits there, so that a send or a
+ * receive costs a lock only when a thread is actually blocked. A select
+ * told to try again tries that case first, so a wake-up is never spent on
+ * nothing while another waiter sleeps. Before it queues at all, a blocked
+ * ring operation watches the one slot it needs for a while (see
+ * goc__ring_watch).
  * An unbuffered channel pairs the parties directly: the one that arrives
- * second claims the first one's word (WAITING -> BUSY), copies the value
- * straight from the sender's memory into the receiver's, marks the entry
- * `completed`, and ends with DONE + i.
+ * second pops the first one's entry and copies the value straight from the
+ * sender's memory into the receiver's, or into the small buffer beside a
+ * plain waiter's word, so that one cache line carries word, entry and value.
  *
- * Lost wake-ups. Buffered: a waiter stores its queue's `waiting` flag
+ * Lost wake-ups. Buffered: a waiter sets its queue's `waiting` bit
  * (seq_cst) and then reads head and tail (seq_cst) to see whether its case
  * became ready; a partner changes head or tail (seq_cst CAS) and then reads
- * the flag (seq_cst). In the single order of seq_cst operations one of the
- * two comes first, so either the partner sees the flag and wakes someone,
+ * the bits (seq_cst). In the single order of seq_cst operations one of the
+ * two comes first, so either the partner sees the bit and wakes someone,
  * or the waiter sees the new position and does not sleep (Dekker's
- * pattern, as crossbeam's SyncWaker). Unbuffered: registering and pairing
+ * pattern, as crossbeam's SyncWaker). Unbuffered: queueing and pairing
  * happen under the channel's lock, so the pairing party always sees the
  * entry.
  *
- * Invariants (under the channel's lock):
- *  - an entry is in a queue exactly while its `linked` is 1;
- *  - a queue's `waiting` is 1 exactly while the queue is not empty;
- *  - entries in a queue may be dead (their word already left WAITING
- *    through another channel, or aborted); whoever meets one drops it;
- *  - unbuffered: a closed channel has both queues empty, and after close
- *    nobody queues (they see `closed` under the lock).
+ * Select polls its cases in a random order, but a non-blocking select must
+ * answer for one moment of all its channels (Go locks them all): it notes
+ * a version of each case before looking at it and re-reads them when none
+ * was ready (see goc__select).
  *
- * Use-after-free hazards avoided: the owner of an entry may return from its
- * call (and its stack vanish) as soon as its word is DONE or ABORTED and
- * its entry is no longer linked. So a party that pops an entry reads what
- * it needs first, claims or fails, and stores linked = 0 (release) as its
- * very last touch of the entry, still under the lock; the owner, seeing
- * linked == 0 (acquire), may leave without taking the lock, and otherwise
- * takes the lock to unlink itself. A party that claimed an entry BUSY owns
- * it until it stores DONE; after that it only wakes the word by address
- * (safe even when the memory is gone, see atomic.h). Wakes happen after
- * the lock is dropped.
+ * Invariants (under the channel's lock):
+ *  - a select's entry is in a queue exactly while its `linked` is 1; a
+ *    plain entry is in its queue exactly until its claimer pops it;
+ *  - a queue's `waiting` bit is set exactly while the queue is not empty;
+ *    the version above the bits grows with every queueing and at close;
+ *  - entries in a queue may be dead (a select whose word already left
+ *    WAITING through another channel, or aborted); whoever meets one
+ *    drops it;
+ *  - unbuffered: after close nobody queues (they see `closed` under the
+ *    lock), and close empties both queues.
+ *
+ * Use-after-free hazards avoided: an owner may return from its call (and
+ * its stack vanish) as soon as its word is final and its entry is out of
+ * every queue. A plain entry's claimer therefore reads what it needs, and
+ * its last touch is the final word. A select's entry may be popped by a
+ * party that then fails its CAS (the select won elsewhere); that party's
+ * last touch is `linked = 0` (release), still under the lock, and the
+ * owner, seeing linked == 0 (acquire), may leave without taking the lock,
+ * and otherwise takes the lock to unlink itself. After the final word a
+ * partner only wakes it by address (safe even when the memory is gone, see
+ * atomic.h). Wakes happen after the lock is dropped.
  *
  * Lock order: a channel's lock is a leaf. No thread holds two channel
  * locks at once: select registers and unregisters one channel at a time

@@ -785,19 +785,23 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
 /*
  * state: the counter in the high 32 bits (signed, as Go's), WAITING in bit 0.
  * A waiter sets WAITING and sleeps on the counter's 32-bit half for as long
- * as it holds the value it saw. The add that brings the counter to 0 clears
- * WAITING in the same CAS and, if it was set, wakes the counter's address.
+ * as it holds the value it saw. The add that brings the counter to 0 and
+ * finds WAITING set wakes that address - and writes nothing more.
  * Use-after-free hazard: a waiter that sees 0 may return and free the
- * WaitGroup at once (Go allows reuse as soon as Wait returns), so that CAS
- * is the adder's last touch; the wake after it uses the address only (safe
- * on freed memory, see atomic.h). An earlier version bumped a separate
- * generation word after the counter reached 0 - a write into memory the
- * waiter could already have freed; tests/test_hooks.c widens that window.
+ * WaitGroup at once (Go allows reuse as soon as Wait returns), so the
+ * fetch_add that reaches 0 is the adder's last write; the wake after it
+ * uses the address only (safe on freed memory, see atomic.h). An earlier
+ * version cleared WAITING and bumped a generation word after the counter
+ * reached 0 - writes into memory a waiter could already have freed;
+ * tests/test_hooks.c widens that window. WAITING therefore outlives the
+ * round: the waiter that returns on seeing 0 clears it (it still owns the
+ * WaitGroup inside Wait), with a CAS that fails harmlessly if a new round
+ * has begun. A stale WAITING (a waiter that timed out) costs at most one
+ * futile wake.
  * Lost wake-ups: WAITING and the counter are one word, so the waiter's CAS
- * that sets WAITING and the adder's CAS that drops the counter are ordered;
- * either the adder sees WAITING and wakes, or the waiter sees the new
- * counter (its CAS fails, or the futex finds the half changed). Timeouts
- * need no clean-up: a stale WAITING costs at most one futile wake.
+ * that sets WAITING and the adder's fetch_add are ordered: either the adder
+ * sees WAITING and wakes, or the waiter's CAS fails and it sees the new
+ * counter; and the futex sleeps only while the counter half is unchanged.
  */
 #define GOC__WG_WAITING 1ull
 #ifndef GOC__TEST_HOOK_WG_ZERO
@@ -815,17 +819,12 @@ static goc_atomic_u32 *goc__wg_counter_word(goc_waitgroup *wg) {
 
 GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
     if (delta > INT32_MAX || delta < INT32_MIN) GOC_PANIC("sync: WaitGroup counter overflow");
-    uint64_t s = goc_atomic_u64_load_explicit(&wg->state, GOC_RELAXED), n;
-    int64_t v;
-    do {
-        v = (int64_t)(int32_t)(s >> 32) + delta;
-        if (v > INT32_MAX) GOC_PANIC("sync: WaitGroup counter overflow");
-        if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
-        /* reaching 0 clears WAITING in the same step: nothing after this */
-        n = v == 0 ? 0 : (uint64_t)(uint32_t)v << 32 | (s & GOC__WG_WAITING);
-        /* seq_cst: release for the work before done(), ordered against the
-         * waiter's CAS of WAITING (see above). */
-    } while (!goc_atomic_u64_cas_weak_explicit(&wg->state, &s, n, GOC_SEQ_CST, GOC_RELAXED));
+    /* seq_cst: release for the work before done(), and ordered against the
+     * waiter's CAS of WAITING (see above). */
+    uint64_t s = goc_atomic_u64_fetch_add_explicit(&wg->state, (uint64_t)delta << 32, GOC_SEQ_CST);
+    int64_t v = (int64_t)(int32_t)(s >> 32) + delta;
+    if (v > INT32_MAX) GOC_PANIC("sync: WaitGroup counter overflow");
+    if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
     if (v == 0 && (s & GOC__WG_WAITING)) {
         GOC__TEST_HOOK_WG_ZERO();
         goc_wake_all(goc__wg_counter_word(wg));   /* by address only: wg may be gone */
@@ -834,13 +833,20 @@ GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
 
 GOC_NOIPA GOC_DEF void goc_wg_done(goc_waitgroup *wg) { goc_wg_add(wg, -1); }
 
+/* The counter is 0: clear a WAITING left by the round that just ended
+ * (see above); a new round's add makes the CAS fail, which is fine. */
+static int goc__wg_zero(goc_waitgroup *wg, uint64_t s) {
+    if (s & GOC__WG_WAITING) goc_atomic_u64_cas(&wg->state, s, s & ~GOC__WG_WAITING);
+    return GOC_OK;
+}
+
 static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
     goc_backoff b = {0};
     for (;;) {
         /* seq_cst (acquire is what the caller needs: the workers' writes
          * before their done() are visible once we see 0). */
         uint64_t s = goc_atomic_u64_load(&wg->state);
-        if ((s >> 32) == 0) return GOC_OK;
+        if ((s >> 32) == 0) return goc__wg_zero(wg, s);
         if (goc_backoff_snooze(&b)) continue;
         if (!(s & GOC__WG_WAITING)) {
             if (!goc_atomic_u64_cas(&wg->state, s, s | GOC__WG_WAITING)) continue;
@@ -857,7 +863,8 @@ static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
 GOC_NOIPA GOC_DEF void goc_wg_wait(goc_waitgroup *wg) { goc__wg_wait(wg, GOC__NO_DEADLINE); }
 
 GOC_NOIPA GOC_DEF int goc_wg_wait_timeout(goc_waitgroup *wg, goc_duration d) {
-    if ((goc_atomic_u64_load(&wg->state) >> 32) == 0) return GOC_OK;
+    uint64_t s = goc_atomic_u64_load(&wg->state);
+    if ((s >> 32) == 0) return goc__wg_zero(wg, s);
     if (d <= 0) return GOC_TIMEOUT;
     return goc__wg_wait(wg, goc__deadline(d));
 }
