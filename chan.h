@@ -69,13 +69,16 @@
  *   int goc_select_try(goc_case *cases, size_t n);      ... | GOC_WOULDBLOCK (Go's default:)
  *   int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);  ... | GOC_TIMEOUT
  *       Exactly one case completes. Ready cases are chosen uniformly at
- *       random. A send case on a closed channel and a receive case on a
- *       closed, drained one are ready, and complete with ok = false (a
- *       receive's out is zeroed). A NULL channel is never ready; with no
- *       non-NULL case, goc_select answers GOC_EINVAL, goc_select_try
- *       GOC_WOULDBLOCK, goc_select_timeout waits d and answers GOC_TIMEOUT.
- *       A dir other than GOC_SEND/GOC_RECV: GOC_EINVAL. The same channel may
- *       appear in several cases, also as a send and a receive at once.
+ *       random. A select that does not wait (select_try, or a timeout
+ *       d <= 0) answers "none ready" only if at one instant none of its
+ *       cases was ready, as Go's does. A send case on a closed channel and
+ *       a receive case on a closed, drained one are ready, and complete
+ *       with ok = false (a receive's out is zeroed). A NULL channel is
+ *       never ready; with no non-NULL case, goc_select answers GOC_EINVAL,
+ *       goc_select_try GOC_WOULDBLOCK, goc_select_timeout waits d and
+ *       answers GOC_TIMEOUT. A dir other than GOC_SEND/GOC_RECV, or a send
+ *       case with a NULL elem (elem_size > 0): GOC_EINVAL. The same channel
+ *       may appear in several cases, also as a send and a receive at once.
  *       Up to GOC_SELECT_STACK_CASES cases use no heap; more allocate
  *       (GOC_ENOMEM if that fails).
  *

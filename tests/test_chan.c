@@ -250,18 +250,25 @@ static void settle(blocked_op *b) {
     t_sleep_ms(30);
 }
 
-/* tylertreat/chan gets both of these wrong: one sender never wakes, the
- * other is told its value was sent although nobody received it. */
-Test(chan, close_wakes_sender_blocked_on_full_buffer) {
+/* A cap-2 channel holding 1 and 2, and a thread blocked sending 3 into it. */
+static goc_chan *full_with_blocked_sender(blocked_op *b, t_threads *t) {
     goc_chan *c = goc_chan_make(sizeof(int), 2);
     int v = 1;
     goc_chan_send(c, &v);
     v = 2;
     goc_chan_send(c, &v);
-    blocked_op b = { .c = c, .value = 3 };
+    *b = (blocked_op){ .c = c, .value = 3 };
+    t_spawn(t, blocked_sender, b);
+    settle(b);
+    return c;
+}
+
+/* tylertreat/chan gets both of these wrong: one sender never wakes, the
+ * other is told its value was sent although nobody received it. */
+Test(chan, close_wakes_sender_blocked_on_full_buffer) {
+    blocked_op b;
     t_threads t = {0};
-    t_spawn(&t, blocked_sender, &b);
-    settle(&b);
+    goc_chan *c = full_with_blocked_sender(&b, &t);
     cr_assert_eq(goc_atomic_i32_load(&b.finished), 0, "send on a full channel must block");
     cr_assert_eq(goc_chan_close(c), GOC_OK);
     t_join(&t);
@@ -372,15 +379,9 @@ Test(chan, unbuffered_recv_waits_for_the_sender) {
 /* A receive from a full buffer with a blocked sender lets that sender's
  * value in behind the buffered ones: per-sender FIFO. */
 Test(chan, blocked_sender_value_queues_behind_buffered_ones) {
-    goc_chan *c = goc_chan_make(sizeof(int), 2);
-    int v = 1;
-    goc_chan_send(c, &v);
-    v = 2;
-    goc_chan_send(c, &v);
-    blocked_op b = { .c = c, .value = 3 };
+    blocked_op b;
     t_threads t = {0};
-    t_spawn(&t, blocked_sender, &b);
-    settle(&b);
+    goc_chan *c = full_with_blocked_sender(&b, &t);
     for (int want = 1; want <= 3; want++) {
         int got = -1;
         cr_assert_eq(goc_chan_recv(c, &got), GOC_OK);

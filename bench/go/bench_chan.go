@@ -10,19 +10,9 @@ import (
 
 func sumTo(n int64) int64 { return n * (n - 1) / 2 } // 0 + 1 + ... + n-1
 
-func bestOf(f func() time.Duration) time.Duration {
-	b := time.Duration(math.MaxInt64)
-	for r := 0; r < reps; r++ {
-		if d := f(); d < b {
-			b = d
-		}
-	}
-	return b
-}
-
 func chanUncontended() {
 	n := 10000000 / scale
-	ns := bestOf(func() time.Duration {
+	ns := best(func() time.Duration {
 		c := make(chan int64, 128)
 		var sum int64
 		t0 := time.Now()
@@ -41,7 +31,7 @@ func chanUncontended() {
 
 func chanPingpongUnbuf() {
 	n := 200000 / scale
-	ns := bestOf(func() time.Duration {
+	ns := best(func() time.Duration {
 		c1, c2 := make(chan int64), make(chan int64)
 		var sum int64
 		d := runIDs(2, func(id int) {
@@ -65,7 +55,7 @@ func chanPingpongUnbuf() {
 }
 
 func prodCons(name string, np, nc int, capacity int, total int64) {
-	ns := bestOf(func() time.Duration {
+	ns := best(func() time.Duration {
 		c := make(chan int64, capacity)
 		sums := make([]int64, nc)
 		d := runIDs(np+nc, func(id int) {
@@ -97,7 +87,7 @@ func prodCons(name string, np, nc int, capacity int, total int64) {
 
 func selectFanin() {
 	total := 2000000 / scale
-	ns := bestOf(func() time.Duration {
+	ns := best(func() time.Duration {
 		var cs [4]chan int64
 		for k := range cs {
 			cs[k] = make(chan int64, 128)
@@ -137,7 +127,7 @@ func selectTimeoutIdle() {
 	n := 10000000 / scale
 	a, b := make(chan int64, 1), make(chan int64, 1)
 	var timeouts int64
-	ns := bestOf(func() time.Duration {
+	ns := best(func() time.Duration {
 		timeouts = 0
 		t0 := time.Now()
 		for i := int64(0); i < n; i++ {
