@@ -28,7 +28,7 @@ CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
-DEPS_BENCH := golang-go libstb-dev strace
+DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev
 
 .PHONY: all test tsan asan demo bench bench-syscalls deps-test deps-bench check-headers clean run-tests
 all: $(TEST_BINS)
@@ -37,6 +37,7 @@ deps-test:
 	@sh scripts/deps.sh $(DEPS_TEST)
 deps-bench:
 	@sh scripts/deps.sh $(DEPS_BENCH)
+	@command -v cargo >/dev/null 2>&1 || sh scripts/deps.sh cargo
 
 check-headers: deps-test
 	@sh scripts/check-headers.sh
@@ -104,7 +105,13 @@ $(B)/bench/bench_go: bench/go/bench_sync.go bench/go/bench_chan.go
 	@mkdir -p $(B)/bench $(B)/gocache
 	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go bench_chan.go
 
-BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_go
+# The crossbeam-channel peer: Rust, built offline from Debian's crate sources.
+$(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.toml bench/crossbeam/.cargo/config.toml
+	@mkdir -p $(B)/bench
+	cd bench/crossbeam && CARGO_TARGET_DIR=$(CURDIR)/$(B)/cargo cargo build --release --quiet
+	cp $(B)/cargo/release/bench_crossbeam $@
+
+BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_go $(B)/bench/bench_crossbeam
 bench: deps-bench $(BENCH_BINS)
 	@sh bench/run.sh $(B)/bench
 

@@ -1,14 +1,15 @@
 #!/bin/sh
-# Runs goc, the pthread peer and the Go peer and prints each program's
-# lines, then a table with the ratios goc/peer (below 1: goc is faster).
+# Runs goc, the pthread peer, the Go peer and (for channels) the
+# crossbeam-channel peer and prints each program's lines, then a table with
+# the ratios goc/peer (below 1: goc is faster).
 # Usage: bench/run.sh BUILD_DIR [scale [rounds]]
 #
 # The machines are small shared VMs whose speed drifts from second to
-# second. So each workload runs on its own, goc and Go in turns, for
-# ROUNDS rounds (default 3; each program also keeps the best of 3 repeats
-# inside), and the table shows each one's best: a slow moment of the host
-# then hurts neither side's figure. The pthread peer runs one round (its
-# unbuffered channel takes ~25 us a message).
+# second. So each workload runs on its own, goc and its peers in turns,
+# for ROUNDS rounds (default 3; each program also keeps the best of 3
+# repeats inside), and the table shows each one's best: a slow moment of
+# the host then hurts no side's figure. The pthread peer runs one round
+# (its unbuffered channel takes ~25 us a message).
 set -eu
 dir=$1
 scale=${2:-1}
@@ -29,10 +30,11 @@ for w in $sync_w $chan_w; do
     while [ $r -lt "$rounds" ]; do
         "$dir/$prog" goc "$scale" "$w" | tee -a "$out/goc.raw"
         "$dir/bench_go" "$scale" "$w" | tee -a "$out/go.raw"
+        [ "$prog" = bench_chan ] && "$dir/bench_crossbeam" "$scale" "$w" | tee -a "$out/crossbeam.raw"
         r=$((r + 1))
     done
 done
-for impl in goc pthread go; do    # best (lowest ns/op) line per workload, in order of first appearance
+for impl in goc pthread go crossbeam; do    # best (lowest ns/op) line per workload, in order of first appearance
     awk '!($1 in best) { order[n++] = $1; best[$1] = $0; ns[$1] = $2 }
          $2 + 0 < ns[$1] + 0 { best[$1] = $0; ns[$1] = $2 }
          END { for (i = 0; i < n; i++) print best[order[i]] }' "$out/$impl.raw" > "$out/$impl.txt"
@@ -42,13 +44,17 @@ echo
 awk '
     FNR == 1 { impl = FILENAME; sub(/.*\//, "", impl); sub(/\.txt$/, "", impl) }
     { ns[$1, impl] = $2; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+    function cell(v) { return v == "" ? "-" : v }
+    function ratio(a, b) { return b == "" ? "-" : sprintf("%.2f", a / b) }
     END {
-        printf "%-22s %10s %10s %10s %12s %10s\n", "workload (ns/op)", "goc", "pthread", "go", "goc/pthread", "goc/go"
+        printf "%-22s %9s %9s %9s %9s %8s %8s %8s\n", "workload (ns/op)", "goc", "pthread", "go",
+               "crossbeam", "/pthread", "/go", "/crossb."
         for (i = 0; i < n; i++) {
-            w = order[i]; g = ns[w, "goc"]; p = ns[w, "pthread"]; o = ns[w, "go"]
-            printf "%-22s %10s %10s %10s %12s %10s\n", w, g, (p == "" ? "-" : p), (o == "" ? "-" : o),
-                (p == "" ? "-" : sprintf("%.2f", g / p)), (o == "" ? "-" : sprintf("%.2f", g / o))
+            w = order[i]; g = ns[w, "goc"]; p = ns[w, "pthread"]; o = ns[w, "go"]; c = ns[w, "crossbeam"]
+            printf "%-22s %9s %9s %9s %9s %8s %8s %8s\n", w, g, cell(p), cell(o), cell(c),
+                ratio(g, p), ratio(g, o), ratio(g, c)
         }
-    }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" | tee "$out/table.txt"
+    }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" "$out/crossbeam.txt" | tee "$out/table.txt"
+echo "(ratios: goc's figure divided by the peer's; below 1, goc is faster)"
 echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map;"
 echo " pthread peer for chan_*: a mutex + two condition variables around a ring, no select)"
