@@ -23,7 +23,7 @@ TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_s
 SELF_IMPL := test_hooks test_chan_alloc
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
-EXAMPLES := hello_sync
+EXAMPLES := hello_sync hello_chan
 CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
@@ -62,9 +62,13 @@ $(SELF_IMPL:%=$(B)/tests/%_nofutex): $(B)/tests/%_nofutex: tests/%.c tests/testu
 $(B)/tests:
 	mkdir -p $@
 
-run-tests: $(TEST_BINS)
+# The examples check their own results: the suite runs them too.
+run-tests: $(TEST_BINS) $(EXAMPLES:%=$(B)/examples/%)
 	@fail=0; for t in $(TEST_BINS); do \
 	    echo "== $$t"; $(TEST_ENV) $$t $(CRITERION_FLAGS) || fail=1; \
+	done; \
+	for e in $(EXAMPLES:%=$(B)/examples/%); do \
+	    echo "== $$e"; $(TEST_ENV) $$e > $$e.out 2>&1 || { cat $$e.out; fail=1; }; \
 	done; \
 	if [ $$fail = 0 ]; then echo "ALL SUITES PASSED"; else echo "SOME SUITES FAILED"; exit 1; fi
 
@@ -92,7 +96,7 @@ $(B)/examples/%: examples/%.c $(HEADERS)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
-	@$(B)/examples/hello_sync
+	@for e in $(EXAMPLES); do $(B)/examples/$$e || exit 1; echo; done
 
 # ---- benchmarks ------------------------------------------------------------
 $(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)
