@@ -533,13 +533,18 @@ static inline void goc__chan_copy_small(void *dst, const void *src, size_t n) {
     else memcpy(dst, src, n & 7);       /* n < 8 here; the mask lets the compiler see it */
 }
 
+/* Sleep for d: a wait on a private word that nobody changes or wakes (a
+ * spurious return only shortens one nap). */
+static void goc__chan_nap(goc_duration d) {
+    goc_atomic_u32 never = {0};
+    goc_wait_u32(&never, 0, d);
+}
+
 /* Wait a moment for another thread's few instructions (an in-progress
  * slot): spin and yield within the GOC_SPIN budget, then sleep in short
  * slices, so that GOC_SPIN=0 really means no spinning. */
 static void goc__chan_pause(goc_backoff *b) {
-    if (goc_backoff_snooze(b)) return;
-    goc_atomic_u32 never = {0};
-    goc_wait_u32(&never, 0, 20 * GOC_MICROSECOND);
+    if (!goc_backoff_snooze(b)) goc__chan_nap(20 * GOC_MICROSECOND);
 }
 
 /* ---- waiter queues --------------------------------------------------------- */
@@ -1165,12 +1170,7 @@ GOC__CH_HOT int goc__case_try(goc_case *cs) {
 }
 
 static void goc__chan_sleep_until(int64_t deadline) {
-    goc_atomic_u32 never = {0};
-    for (;;) {
-        int64_t left = deadline - goc_nanotime();
-        if (left <= 0) return;
-        goc_wait_u32(&never, 0, left);
-    }
+    for (int64_t left; (left = deadline - goc_nanotime()) > 0;) goc__chan_nap(left);
 }
 
 /* The select of goc_select, _try and _timeout. `none` is the answer when no

@@ -224,13 +224,24 @@ typedef struct blocked_op {
     goc_chan      *c;
     int            value;
     int            result;
+    int            timed;     /* 1: the _timeout form (10 s), 2: a one-case select_timeout */
+    int64_t        took;      /* how long the call blocked */
     goc_atomic_i32 started, finished;
 } blocked_op;
+
+#define BLOCKED_TIMEOUT (10 * GOC_SECOND)
 
 static void *blocked_sender(void *arg) {
     blocked_op *b = arg;
     goc_atomic_i32_store(&b->started, 1);
-    b->result = goc_chan_send(b->c, &b->value);
+    int64_t t0 = t_now();
+    if (b->timed == 1) b->result = goc_chan_send_timeout(b->c, &b->value, BLOCKED_TIMEOUT);
+    else if (b->timed == 2) {
+        goc_case cs[1] = { goc_send_case(b->c, &b->value) };
+        int k = goc_select_timeout(cs, 1, BLOCKED_TIMEOUT);
+        b->result = k == 0 ? (cs[0].ok ? GOC_OK : GOC_CLOSED) : k;
+    } else b->result = goc_chan_send(b->c, &b->value);
+    b->took = t_now() - t0;
     goc_atomic_i32_store(&b->finished, 1);
     return NULL;
 }
@@ -239,7 +250,14 @@ static void *blocked_receiver(void *arg) {
     blocked_op *b = arg;
     goc_atomic_i32_store(&b->started, 1);
     b->value = -1;
-    b->result = goc_chan_recv(b->c, &b->value);
+    int64_t t0 = t_now();
+    if (b->timed == 1) b->result = goc_chan_recv_timeout(b->c, &b->value, BLOCKED_TIMEOUT);
+    else if (b->timed == 2) {
+        goc_case cs[1] = { goc_recv_case(b->c, &b->value) };
+        int k = goc_select_timeout(cs, 1, BLOCKED_TIMEOUT);
+        b->result = k == 0 ? (cs[0].ok ? GOC_OK : GOC_CLOSED) : k;
+    } else b->result = goc_chan_recv(b->c, &b->value);
+    b->took = t_now() - t0;
     goc_atomic_i32_store(&b->finished, 1);
     return NULL;
 }
@@ -299,41 +317,47 @@ Test(chan, close_wakes_sender_blocked_on_unbuffered) {
     goc_chan_free(c);
 }
 
+/* Every form - plain, _timeout, select_timeout - is woken by close at
+ * once, with GOC_CLOSED, long before its own time would run out. */
 Test(chan, close_wakes_every_blocked_receiver) {
-    for (size_t cap = 0; cap < 2; cap++) {
+    for (int form = 0; form < 3; form++) for (size_t cap = 0; cap < 2; cap++) {
         goc_chan *c = goc_chan_make(sizeof(int), cap);
         blocked_op b[4];
         t_threads t = {0};
         for (int i = 0; i < 4; i++) {
-            b[i] = (blocked_op){ .c = c };
+            b[i] = (blocked_op){ .c = c, .timed = form };
             t_spawn(&t, blocked_receiver, &b[i]);
         }
         for (int i = 0; i < 4; i++) settle(&b[i]);
         cr_assert_eq(goc_chan_close(c), GOC_OK);
         t_join(&t);
         for (int i = 0; i < 4; i++) {
-            cr_assert_eq(b[i].result, GOC_CLOSED);
+            cr_assert_eq(b[i].result, GOC_CLOSED, "form %d cap %zu", form, cap);
             cr_assert_eq(b[i].value, 0);
+            cr_assert_lt(b[i].took, BLOCKED_TIMEOUT / 2);
         }
         goc_chan_free(c);
     }
 }
 
 Test(chan, close_wakes_every_blocked_sender) {
-    for (size_t cap = 0; cap < 2; cap++) {
+    for (int form = 0; form < 3; form++) for (size_t cap = 0; cap < 2; cap++) {
         goc_chan *c = goc_chan_make(sizeof(int), cap);
         int fill = 0;
         if (cap) goc_chan_send(c, &fill);
         blocked_op b[4];
         t_threads t = {0};
         for (int i = 0; i < 4; i++) {
-            b[i] = (blocked_op){ .c = c, .value = i + 10 };
+            b[i] = (blocked_op){ .c = c, .value = i + 10, .timed = form };
             t_spawn(&t, blocked_sender, &b[i]);
         }
         for (int i = 0; i < 4; i++) settle(&b[i]);
         cr_assert_eq(goc_chan_close(c), GOC_OK);
         t_join(&t);
-        for (int i = 0; i < 4; i++) cr_assert_eq(b[i].result, GOC_CLOSED);
+        for (int i = 0; i < 4; i++) {
+            cr_assert_eq(b[i].result, GOC_CLOSED, "form %d cap %zu", form, cap);
+            cr_assert_lt(b[i].took, BLOCKED_TIMEOUT / 2);
+        }
         if (cap) {
             int v = -1;
             cr_assert_eq(goc_chan_recv(c, &v), GOC_OK);
