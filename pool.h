@@ -1,0 +1,766 @@
+/* goc pool.h - v0.1 - Go's go statement on cached threads, worker pools,
+ *                     leaky free lists and sync.Pool for C11
+ *
+ * DO THIS ONCE
+ *   In exactly one C file (goc's implementations are C11):
+ *       #define GOC_IMPLEMENTATION           (or GOC_ATOMIC_, GOC_SYNC_,
+ *       #include "pool.h"                     GOC_CHAN_ and GOC_POOL_IMPLEMENTATION)
+ *   Everywhere else include it plainly. Needs chan.h, sync.h and atomic.h
+ *   beside it. Link with -pthread.
+ *
+ * EXAMPLE
+ *       static void work(void *arg) { ... }
+ *       goc_waitgroup wg = {0};
+ *       for (int i = 0; i < 100; i++) goc_wg_go(&wg, work, &items[i]);   // go work(&items[i])
+ *       goc_wg_wait(&wg);
+ *
+ *       goc_workers *w = goc_workers_new(4, 64);   // 4 threads, 64 queued jobs at most
+ *       goc_workers_submit(w, work, &items[0]);     // blocks while the queue is full
+ *       goc_workers_wait(w);                        // every submitted job has finished
+ *       goc_workers_free(w);                        // closes: runs what is queued, joins
+ *
+ *       goc_freelist *fl = goc_freelist_new(4096, 32);   // Effective Go's leaky buffer
+ *       char *buf = goc_freelist_get(fl);  ...  goc_freelist_put(fl, buf);
+ *
+ * OPTIONS (see atomic.h for GOC_STATIC, GOC_SPIN, GOC_MALLOC/GOC_FREE)
+ *   GOC_GO_IDLE        how long a goc_go thread with nothing to do waits for
+ *                      new work before it exits (a goc_duration; default 3 s;
+ *                      goc_go_set_idle changes it at run time)
+ *   GOC_GO_STACK_SIZE  stack size of goc_go threads in bytes (default: the
+ *                      system's, usually 8 MiB of address space, touched
+ *                      only as used)
+ *   GOC_POOL_LOCAL     objects a thread keeps in its own goc_pool cache (16)
+ *
+ * API
+ *   int goc_go(void (*fn)(void *), void *arg);
+ *       fn(arg) runs on a thread of its own, like Go's go statement. A
+ *       thread whose task returned waits a while (GOC_GO_IDLE) for the next
+ *       one, so a spawn is usually a hand-off to a waiting thread, not a
+ *       pthread_create. Never capped: tasks that wait for each other all
+ *       run. GOC_EINVAL: fn NULL; GOC_ENOMEM: no thread could be started.
+ *   int goc_wg_go(goc_waitgroup *wg, void (*fn)(void *), void *arg);
+ *       goc_wg_add(wg, 1), goc_go, and goc_wg_done(wg) when fn returns
+ *       (Go 1.25's WaitGroup.Go). On failure the add is undone.
+ *   void goc_go_set_idle(goc_duration d);      keep-alive of idle threads
+ *   void goc_go_stats(goc_go_counts *out);     spawns, threads created, live, idle
+ *
+ *   goc_workers *goc_workers_new(size_t nthreads, size_t queue_cap);
+ *       nthreads fixed threads reading a queue of at most queue_cap jobs
+ *       (0 is unbuffered: submit waits for a free worker). NULL, errno
+ *       EINVAL (nthreads 0) or ENOMEM.
+ *   int  goc_workers_submit(goc_workers *w, void (*fn)(void *), void *arg);
+ *       blocks while the queue is full (backpressure). GOC_OK | GOC_CLOSED |
+ *       GOC_EINVAL. From inside one of w's own jobs it never blocks: when
+ *       the queue is full it runs the job at once, on the calling thread
+ *       (otherwise n jobs submitting into a full queue would deadlock).
+ *   int  goc_workers_try_submit(...);                  ... | GOC_WOULDBLOCK
+ *   int  goc_workers_submit_timeout(..., goc_duration d);  ... | GOC_TIMEOUT
+ *   void goc_workers_wait(goc_workers *w);   until every job submitted so far has finished
+ *   int  goc_workers_wait_timeout(goc_workers *w, goc_duration d);  GOC_OK | GOC_TIMEOUT
+ *   void goc_workers_close(goc_workers *w);  refuse new jobs, run the queued ones, join
+ *   void goc_workers_free(goc_workers *w);   closes first if needed, then frees
+ *       From inside one of w's jobs, wait would wait for itself and close
+ *       and free would join their own thread: instead they set errno
+ *       EDEADLK and return (close still refuses new jobs; free does nothing).
+ *
+ *   goc_freelist *goc_freelist_new(size_t item_size, size_t max_free);
+ *   void *goc_freelist_get(goc_freelist *f);    recycled, or fresh from GOC_MALLOC (NULL: no memory)
+ *   void  goc_freelist_put(goc_freelist *f, void *item);  kept if fewer than max_free wait, else freed
+ *   void  goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out);
+ *       gets, hits (gets served by reuse), puts, drops (puts that freed)
+ *   void  goc_freelist_free(goc_freelist *f);   frees the items it keeps
+ *       get and put are lock-free (one CAS each); NULL puts are ignored.
+ *       The counts are exact once the list is quiet; on 32-bit targets they
+ *       wrap at 2^32.
+ *
+ *   goc_pool *goc_pool_new(void *(*new_fn)(void *arg), void (*free_fn)(void *obj, void *arg),
+ *                          void *arg, size_t max_idle);
+ *   void *goc_pool_get(goc_pool *p);    the calling thread's cache, the shared store, else new_fn(arg)
+ *   void  goc_pool_put(goc_pool *p, void *obj);    beyond the bound: free_fn(obj, arg)
+ *   void  goc_pool_free(goc_pool *p);   free_fn on every cached object (no thread may still use p)
+ *       Each thread caches up to min(GOC_POOL_LOCAL, max_idle) objects
+ *       without any lock; the shared store holds up to max_idle more. A
+ *       thread's cache goes back to the store when the thread exits.
+ *       new_fn NULL: get answers NULL when nothing is cached. free_fn NULL:
+ *       objects beyond the bound are simply dropped (not freed).
+ *
+ * THREAD SAFETY
+ *   Everything may be called from any thread, except each *_free (after
+ *   every other use of that object).
+ *
+ * DOES NOT
+ *   preempt or cancel a running task (use a context), or bound the threads
+ *   goc_go creates: 10,000 tasks blocked at once are 10,000 threads.
+ */
+#include "chan.h"
+
+#ifndef GOC_POOL_H
+#define GOC_POOL_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+GOC_DEF int  goc_go(void (*fn)(void *), void *arg);
+GOC_DEF int  goc_wg_go(goc_waitgroup *wg, void (*fn)(void *), void *arg);
+GOC_DEF void goc_go_set_idle(goc_duration d);
+typedef struct goc_go_counts {
+    uint64_t spawns;     /* goc_go calls that succeeded */
+    uint64_t created;    /* threads started (the rest were hand-offs) */
+    size_t   live;       /* goc_go threads alive now */
+    size_t   idle;       /* of them, waiting for work */
+} goc_go_counts;
+GOC_DEF void goc_go_stats(goc_go_counts *out);
+
+typedef struct goc_workers goc_workers;
+GOC_DEF goc_workers *goc_workers_new(size_t nthreads, size_t queue_cap);
+GOC_DEF int  goc_workers_submit(goc_workers *w, void (*fn)(void *), void *arg);
+GOC_DEF int  goc_workers_try_submit(goc_workers *w, void (*fn)(void *), void *arg);
+GOC_DEF int  goc_workers_submit_timeout(goc_workers *w, void (*fn)(void *), void *arg,
+                                        goc_duration d);
+GOC_DEF void goc_workers_wait(goc_workers *w);
+GOC_DEF int  goc_workers_wait_timeout(goc_workers *w, goc_duration d);
+GOC_DEF void goc_workers_close(goc_workers *w);
+GOC_DEF void goc_workers_free(goc_workers *w);
+
+typedef struct goc_freelist goc_freelist;
+typedef struct goc_freelist_counts { uint64_t gets, hits, puts, drops; } goc_freelist_counts;
+GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free);
+GOC_DEF void *goc_freelist_get(goc_freelist *f);
+GOC_DEF void  goc_freelist_put(goc_freelist *f, void *item);
+GOC_DEF void  goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out);
+GOC_DEF void  goc_freelist_free(goc_freelist *f);
+
+typedef struct goc_pool goc_pool;
+GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *arg), void (*free_fn)(void *obj, void *arg),
+                               void *arg, size_t max_idle);
+GOC_DEF void *goc_pool_get(goc_pool *p);
+GOC_DEF void  goc_pool_put(goc_pool *p, void *obj);
+GOC_DEF void  goc_pool_free(goc_pool *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_POOL_H */
+
+/* ======================================================================== */
+/*                             IMPLEMENTATION                               */
+/* ======================================================================== */
+
+#if (defined(GOC_POOL_IMPLEMENTATION) || defined(GOC_IMPLEMENTATION)) && \
+    !defined(GOC_POOL_IMPL_INCLUDED)
+#define GOC_POOL_IMPL_INCLUDED
+
+#ifdef __cplusplus
+#error "goc: compile the implementation as C11 (the declarations are fine in C++)"
+#endif
+
+/*
+ * Design
+ *
+ * goc_go. Threads whose task returned wait for the next one on an idle
+ * list (doubly linked, most recently idle first, under one goc_mutex). A
+ * spawn pops the first idle thread and hands it the task through the
+ * thread's own record: fn, arg and a state word
+ *     IDLE    on the list, spinning for work
+ *     PARKED  on the list, asleep on the word (goc_wait_u32)
+ *     WORK    popped: fn/arg are set; run them
+ * The spawner writes fn/arg, then swaps the word to WORK (release, so the
+ * thread's acquire load of WORK sees fn/arg) and wakes it only if the old
+ * state was PARKED: a thread that is still spinning costs no system call.
+ * Only when nobody is idle does a spawn create a thread. Popping the most
+ * recently idle thread keeps hot threads busy and lets the others reach
+ * their keep-alive and exit: a thread that timed out takes the lock, and
+ * if it is still on the list, unlinks itself and exits; if a spawner
+ * popped it in the meantime, it waits for the WORK that follows.
+ * The spawner hands over (swap and wake) while it holds the lock, so a
+ * thread that later takes the lock to exit knows no spawner still touches
+ * its record: the record can be freed.
+ *
+ * Worker pool: a goc channel of {fn, arg} jobs (its capacity is the
+ * queue bound, so submit is a channel send with all its forms) read by n
+ * threads, and a WaitGroup counting submitted-but-unfinished jobs (add
+ * before the send, done after the job ran or when the send failed). Close
+ * closes the channel: the workers drain it, see GOC_CLOSED and return,
+ * and close joins them. A thread-local pointer tells a worker's own calls
+ * apart from outside ones.
+ *
+ * Free list: Vyukov's bounded MPMC ring of item pointers (the same scheme
+ * as chan.h's buffered channel, without closing or waiting). The ring's
+ * two positions count successful puts (tail) and gets (head), so only the
+ * misses and drops need counters of their own, and those paths call
+ * malloc/free anyway.
+ *
+ * Object pool: a pthread key per pool finds the calling thread's cache (a
+ * small array no other thread touches while that thread lives). Overflow
+ * and underflow move half a cache to or from the shared store (an array
+ * under a goc_mutex), so the lock is taken once per GOC_POOL_LOCAL/2
+ * operations at most. Every cache is also on the pool's list (under the
+ * same mutex) so that goc_pool_free can reach the caches of threads that
+ * are still alive; the key's destructor hands an exiting thread's cache
+ * back to the store.
+ *
+ * Lock order: goc_go's idle lock, a pool's lock and the workers' close
+ * lock are leaves (channel calls happen outside them).
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#ifndef GOC_GO_IDLE
+#define GOC_GO_IDLE (3 * GOC_SECOND)
+#endif
+#ifndef GOC_POOL_LOCAL
+#define GOC_POOL_LOCAL 16
+#endif
+
+/* ---- goc_go ------------------------------------------------------------- */
+
+enum { GOC__GO_IDLE = 0, GOC__GO_PARKED = 1, GOC__GO_WORK = 2 };
+
+typedef struct goc__gthread {
+    struct goc__gthread *prev, *next;   /* idle list links (under the lock) */
+    bool idle;                          /* on the idle list (under the lock) */
+    void (*fn)(void *);
+    void *arg;
+    goc_waitgroup *wg;                  /* goc_wg_go: done() after fn */
+    goc_atomic_u32 state;
+} goc__gthread;
+
+static struct {
+    goc_mutex lock;
+    goc__gthread *idle;                 /* most recently idle first */
+    size_t nidle, live;                 /* under the lock */
+    goc_atomic_u64 spawns, created;
+    goc_atomic_i64 keep;                /* keep-alive; 0 means GOC_GO_IDLE */
+} goc__go;
+
+GOC_DEF void goc_go_set_idle(goc_duration d) {
+    goc_atomic_i64_store(&goc__go.keep, d > 0 ? d : 1);
+}
+
+GOC_DEF void goc_go_stats(goc_go_counts *out) {
+    if (!out) return;
+    goc_mutex_lock(&goc__go.lock);
+    out->live = goc__go.live;
+    out->idle = goc__go.nidle;
+    goc_mutex_unlock(&goc__go.lock);
+    out->spawns = goc_atomic_u64_load(&goc__go.spawns);
+    out->created = goc_atomic_u64_load(&goc__go.created);
+}
+
+static void goc__go_unlink(goc__gthread *t) {    /* under the lock */
+    if (t->prev) t->prev->next = t->next; else goc__go.idle = t->next;
+    if (t->next) t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+    t->idle = false;
+    goc__go.nidle--;
+}
+
+/* Put a thread whose task returned on the idle list. */
+static void goc__go_enlist(goc__gthread *t) {
+    /* relaxed: nobody reads the state until a spawner pops t, under the lock */
+    goc_atomic_u32_store_explicit(&t->state, GOC__GO_IDLE, GOC_RELAXED);
+    goc_mutex_lock(&goc__go.lock);
+    t->prev = NULL;
+    t->next = goc__go.idle;
+    if (t->next) t->next->prev = t;
+    goc__go.idle = t;
+    t->idle = true;
+    goc__go.nidle++;
+    goc_mutex_unlock(&goc__go.lock);
+}
+
+/* Wait on the idle list for a task. false: the keep-alive ran out and the
+ * thread is off the list, so nobody will hand it anything: exit. */
+static bool goc__go_await(goc__gthread *t) {
+    /* Spin first: in a spawn-and-wait loop the next task comes within a
+     * microsecond, and a sleeping thread costs tens to wake. The spin
+     * must outlast a wake-up of the spawner (~50 µs here): shorter, and
+     * once one side sleeps, both sleep at every hand-off from then on,
+     * each waking too late for the other. So it is timed: GOC_SPIN x 5 µs,
+     * pausing first, then yielding (the core is given away, not burnt,
+     * when other threads want it). */
+    goc_backoff b = {0};
+    int64_t spin_end = 0;
+    for (;;) {   /* acquire: pairs with the spawner's release swap, so fn/arg are seen */
+        if (goc_atomic_u32_load_explicit(&t->state, GOC_ACQUIRE) == GOC__GO_WORK) return true;
+        if (b.step < GOC_BACKOFF_SPIN_LIMIT && goc_backoff_snooze(&b)) continue;
+        if (GOC_SPIN == 0) break;
+        int64_t now = goc_nanotime();
+        if (!spin_end) spin_end = now + (int64_t)GOC_SPIN * 5 * GOC_MICROSECOND;
+        if (now >= spin_end) break;
+        sched_yield();
+    }
+
+    int64_t keep = goc_atomic_i64_load_explicit(&goc__go.keep, GOC_RELAXED);
+    int64_t deadline = goc_nanotime() + (keep > 0 ? keep : GOC_GO_IDLE);
+    /* seq_cst CAS against the spawner's seq_cst swap: exactly one of them
+     * sees the other's value, so either we see WORK or it sees PARKED. */
+    if (!goc_atomic_u32_cas(&t->state, GOC__GO_IDLE, GOC__GO_PARKED)) return true;   /* WORK */
+    for (;;) {
+        if (goc_atomic_u32_load_explicit(&t->state, GOC_ACQUIRE) == GOC__GO_WORK) return true;
+        if (deadline == INT64_MAX) {            /* popped: WORK follows at once */
+            goc_wait_u32(&t->state, GOC__GO_PARKED, GOC_FOREVER);
+            continue;
+        }
+        int64_t left = deadline - goc_nanotime();
+        if (left > 0) {
+            goc_wait_u32(&t->state, GOC__GO_PARKED, left);
+            continue;
+        }
+        goc_mutex_lock(&goc__go.lock);
+        bool still = t->idle;
+        if (still) { goc__go_unlink(t); goc__go.live--; }
+        goc_mutex_unlock(&goc__go.lock);
+        if (still) return false;
+        deadline = INT64_MAX;
+    }
+}
+
+static void *goc__go_main(void *p) {
+    goc__gthread *t = (goc__gthread *)p;
+    do {
+        void (*fn)(void *) = t->fn;
+        void *arg = t->arg;
+        goc_waitgroup *wg = t->wg;
+        fn(arg);
+        /* Idle before done(): the waiter's next spawn then finds this
+         * thread, awake and spinning, instead of one that sleeps. */
+        goc__go_enlist(t);
+        if (wg) goc_wg_done(wg);
+    } while (goc__go_await(t));
+    GOC_FREE(t);
+    return NULL;
+}
+
+static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
+    if (!fn) return GOC_EINVAL;
+    goc_mutex_lock(&goc__go.lock);
+    goc__gthread *t = goc__go.idle;
+    if (t) {
+        goc__go_unlink(t);
+        t->fn = fn;
+        t->arg = arg;
+        t->wg = wg;
+        if (goc_atomic_u32_swap(&t->state, GOC__GO_WORK) == GOC__GO_PARKED)
+            goc_wake_one(&t->state);
+        goc_mutex_unlock(&goc__go.lock);
+        goc_atomic_u64_add(&goc__go.spawns, 1);
+        return GOC_OK;
+    }
+    goc__go.live++;       /* counted before the thread exists: it may idle at once */
+    goc_mutex_unlock(&goc__go.lock);
+
+    t = (goc__gthread *)GOC_CALLOC(1, sizeof *t);
+    int rc = ENOMEM;
+    if (t) {
+        t->fn = fn;
+        t->arg = arg;
+        t->wg = wg;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+#ifdef GOC_GO_STACK_SIZE
+        pthread_attr_setstacksize(&attr, GOC_GO_STACK_SIZE);
+#endif
+        pthread_t id;
+        rc = pthread_create(&id, &attr, goc__go_main, t);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) GOC_FREE(t);
+    }
+    if (rc != 0) {
+        goc_mutex_lock(&goc__go.lock);
+        goc__go.live--;
+        goc_mutex_unlock(&goc__go.lock);
+        return rc == EINVAL ? GOC_EINVAL : GOC_ENOMEM;
+    }
+    goc_atomic_u64_add(&goc__go.created, 1);
+    goc_atomic_u64_add(&goc__go.spawns, 1);
+    return GOC_OK;
+}
+
+GOC_DEF int goc_go(void (*fn)(void *), void *arg) { return goc__go_spawn(fn, arg, NULL); }
+
+GOC_DEF int goc_wg_go(goc_waitgroup *wg, void (*fn)(void *), void *arg) {
+    if (!wg || !fn) return GOC_EINVAL;
+    goc_wg_add(wg, 1);
+    int rc = goc__go_spawn(fn, arg, wg);
+    if (rc != GOC_OK) goc_wg_done(wg);
+    return rc;
+}
+
+/* ---- worker pool -------------------------------------------------------- */
+
+typedef struct goc__job { void (*fn)(void *); void *arg; } goc__job;
+
+struct goc_workers {
+    goc_chan *jobs;
+    goc_waitgroup pending;      /* submitted, not yet finished */
+    goc_mutex close_lock;       /* one closer joins */
+    bool joined;                /* under close_lock */
+    size_t n;
+    pthread_t *threads;
+};
+
+static _Thread_local goc_workers *goc__workers_self;   /* the pool this thread works for */
+
+static void *goc__workers_main(void *p) {
+    goc_workers *w = (goc_workers *)p;
+    goc__workers_self = w;
+    goc__job job;
+    while (goc_chan_recv(w->jobs, &job) == GOC_OK) {
+        job.fn(job.arg);
+        goc_wg_done(&w->pending);
+    }
+    return NULL;
+}
+
+GOC_DEF goc_workers *goc_workers_new(size_t nthreads, size_t queue_cap) {
+    if (nthreads == 0) { errno = EINVAL; return NULL; }
+    goc_workers *w = (goc_workers *)GOC_CALLOC(1, sizeof *w);
+    if (!w) { errno = ENOMEM; return NULL; }
+    w->threads = (pthread_t *)GOC_CALLOC(nthreads, sizeof *w->threads);
+    w->jobs = goc_chan_make(sizeof(goc__job), queue_cap);
+    if (!w->threads || !w->jobs) goto fail;
+    for (; w->n < nthreads; w->n++)
+        if (pthread_create(&w->threads[w->n], NULL, goc__workers_main, w) != 0) goto fail;
+    return w;
+fail:
+    if (w->jobs) goc_chan_close(w->jobs);
+    for (size_t i = 0; i < w->n; i++) pthread_join(w->threads[i], NULL);
+    if (w->jobs) goc_chan_free(w->jobs);
+    GOC_FREE(w->threads);
+    GOC_FREE(w);
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* mode: 0 blocking, 1 try, 2 timeout d */
+static int goc__workers_submit(goc_workers *w, void (*fn)(void *), void *arg, int mode,
+                               goc_duration d) {
+    if (!w || !fn) return GOC_EINVAL;
+    goc__job job = { fn, arg };
+    goc_wg_add(&w->pending, 1);
+    int rc;
+    if (mode == 1) {
+        rc = goc_chan_try_send(w->jobs, &job);
+    } else if (goc__workers_self == w) {
+        /* A job of ours: blocking could deadlock every worker; run it here. */
+        rc = goc_chan_try_send(w->jobs, &job);
+        if (rc == GOC_WOULDBLOCK) {
+            fn(arg);
+            rc = GOC_OK;
+            goc_wg_done(&w->pending);
+        }
+    } else if (mode == 2) {
+        rc = goc_chan_send_timeout(w->jobs, &job, d);
+    } else {
+        rc = goc_chan_send(w->jobs, &job);
+    }
+    if (rc != GOC_OK) goc_wg_done(&w->pending);
+    return rc;
+}
+
+GOC_DEF GOC_NOIPA int goc_workers_submit(goc_workers *w, void (*fn)(void *), void *arg) {
+    return goc__workers_submit(w, fn, arg, 0, 0);
+}
+GOC_DEF int goc_workers_try_submit(goc_workers *w, void (*fn)(void *), void *arg) {
+    return goc__workers_submit(w, fn, arg, 1, 0);
+}
+GOC_DEF GOC_NOIPA int goc_workers_submit_timeout(goc_workers *w, void (*fn)(void *), void *arg,
+                                                 goc_duration d) {
+    return goc__workers_submit(w, fn, arg, 2, d);
+}
+
+GOC_DEF GOC_NOIPA void goc_workers_wait(goc_workers *w) {
+    if (!w) return;
+    if (goc__workers_self == w) { errno = EDEADLK; return; }
+    goc_wg_wait(&w->pending);
+}
+
+GOC_DEF GOC_NOIPA int goc_workers_wait_timeout(goc_workers *w, goc_duration d) {
+    if (!w) return GOC_EINVAL;
+    if (goc__workers_self == w) { errno = EDEADLK; return GOC_EINVAL; }
+    return goc_wg_wait_timeout(&w->pending, d);
+}
+
+GOC_DEF GOC_NOIPA void goc_workers_close(goc_workers *w) {
+    if (!w) return;
+    goc_chan_close(w->jobs);
+    if (goc__workers_self == w) { errno = EDEADLK; return; }
+    goc_mutex_lock(&w->close_lock);
+    if (!w->joined) {
+        for (size_t i = 0; i < w->n; i++) pthread_join(w->threads[i], NULL);
+        w->joined = true;
+    }
+    goc_mutex_unlock(&w->close_lock);
+}
+
+GOC_DEF void goc_workers_free(goc_workers *w) {
+    if (!w) return;
+    if (goc__workers_self == w) { errno = EDEADLK; return; }
+    goc_workers_close(w);
+    goc_chan_free(w->jobs);
+    GOC_FREE(w->threads);
+    GOC_FREE(w);
+}
+
+/* ---- leaky free list ---------------------------------------------------- */
+
+typedef struct goc__fl_slot {
+    goc_atomic_uptr stamp;      /* p: free for the put at position p; p + 1: holds an item */
+    void *item;
+} goc__fl_slot;
+
+struct goc_freelist {
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr tail;   /* puts that kept their item */
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr head;   /* gets served by reuse */
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr misses, drops;
+    size_t item_size, cap;
+    goc__fl_slot *slots;
+};
+
+GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free) {
+    if (item_size == 0 || max_free > SIZE_MAX / 2 / sizeof(goc__fl_slot)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* The struct is cache-line aligned; GOC_MALLOC only promises max_align_t,
+     * so over-allocate and align by hand (the original pointer sits before). */
+    size_t need = sizeof(goc_freelist) + GOC_CACHELINE + sizeof(void *);
+    char *raw = (char *)GOC_MALLOC(need);
+    goc__fl_slot *slots = max_free ? (goc__fl_slot *)GOC_CALLOC(max_free, sizeof *slots) : NULL;
+    if (!raw || (max_free && !slots)) {
+        GOC_FREE(raw);
+        GOC_FREE(slots);
+        errno = ENOMEM;
+        return NULL;
+    }
+    uintptr_t at = ((uintptr_t)raw + sizeof(void *) + GOC_CACHELINE - 1) & ~(uintptr_t)(GOC_CACHELINE - 1);
+    goc_freelist *f = (goc_freelist *)at;
+    memset(f, 0, sizeof *f);
+    ((void **)f)[-1] = raw;
+    f->item_size = item_size;
+    f->cap = max_free;
+    f->slots = slots;
+    for (size_t i = 0; i < max_free; i++) goc_atomic_uptr_store_explicit(&slots[i].stamp, i, GOC_RELAXED);
+    return f;
+}
+
+GOC_DEF void *goc_freelist_get(goc_freelist *f) {
+    if (!f) return NULL;
+    if (f->cap) {
+        uintptr_t pos = goc_atomic_uptr_load_explicit(&f->head, GOC_RELAXED);
+        for (;;) {
+            goc__fl_slot *s = &f->slots[pos % f->cap];
+            /* acquire: pairs with the put's release of stamp, so item is seen */
+            intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - (pos + 1));
+            if (dif == 0) {
+                if (goc_atomic_uptr_cas_weak_explicit(&f->head, &pos, pos + 1, GOC_RELAXED, GOC_RELAXED)) {
+                    void *item = s->item;
+                    /* release: our read of item is done before a put reuses the slot */
+                    goc_atomic_uptr_store_explicit(&s->stamp, pos + f->cap, GOC_RELEASE);
+                    return item;
+                }
+            } else if (dif < 0) {
+                break;                                   /* empty */
+            } else {
+                pos = goc_atomic_uptr_load_explicit(&f->head, GOC_RELAXED);
+            }
+        }
+    }
+    goc_atomic_uptr_add(&f->misses, 1);
+    return GOC_MALLOC(f->item_size);
+}
+
+GOC_DEF void goc_freelist_put(goc_freelist *f, void *item) {
+    if (!f || !item) return;
+    if (f->cap) {
+        uintptr_t pos = goc_atomic_uptr_load_explicit(&f->tail, GOC_RELAXED);
+        for (;;) {
+            goc__fl_slot *s = &f->slots[pos % f->cap];
+            /* acquire: pairs with the get's release, so its read of item is over */
+            intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - pos);
+            if (dif == 0) {
+                if (goc_atomic_uptr_cas_weak_explicit(&f->tail, &pos, pos + 1, GOC_RELAXED, GOC_RELAXED)) {
+                    s->item = item;
+                    goc_atomic_uptr_store_explicit(&s->stamp, pos + 1, GOC_RELEASE);
+                    return;
+                }
+            } else if (dif < 0) {
+                break;                                   /* full */
+            } else {
+                pos = goc_atomic_uptr_load_explicit(&f->tail, GOC_RELAXED);
+            }
+        }
+    }
+    goc_atomic_uptr_add(&f->drops, 1);
+    GOC_FREE(item);
+}
+
+GOC_DEF void goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!f) return;
+    uint64_t hits = goc_atomic_uptr_load(&f->head), kept = goc_atomic_uptr_load(&f->tail);
+    uint64_t misses = goc_atomic_uptr_load(&f->misses), drops = goc_atomic_uptr_load(&f->drops);
+    out->gets = hits + misses;
+    out->hits = hits;
+    out->puts = kept + drops;
+    out->drops = drops;
+}
+
+GOC_DEF void goc_freelist_free(goc_freelist *f) {
+    if (!f) return;
+    uintptr_t head = goc_atomic_uptr_load(&f->head), tail = goc_atomic_uptr_load(&f->tail);
+    for (uintptr_t p = head; p != tail; p++) GOC_FREE(f->slots[p % f->cap].item);
+    GOC_FREE(f->slots);
+    GOC_FREE(((void **)f)[-1]);
+}
+
+/* ---- object pool -------------------------------------------------------- */
+
+typedef struct goc__pool_cache {
+    struct goc__pool_cache *prev, *next;   /* the pool's list (under its lock) */
+    goc_pool *pool;
+    size_t n;
+    void *items[GOC_POOL_LOCAL];
+} goc__pool_cache;
+
+struct goc_pool {
+    void *(*new_fn)(void *);
+    void (*free_fn)(void *, void *);
+    void *arg;
+    size_t max_idle, local_max;
+    pthread_key_t key;
+    goc_mutex lock;                 /* store, caches list */
+    void **store;
+    size_t nstore, store_cap;
+    goc__pool_cache *caches;
+};
+
+static void goc__pool_drop(goc_pool *p, void *obj) {
+    if (p->free_fn) p->free_fn(obj, p->arg);
+}
+
+/* Move n objects into the shared store; those beyond max_idle are dropped
+ * after the lock is released (free_fn may take locks of its own). */
+static void goc__pool_store(goc_pool *p, void **objs, size_t n) {
+    size_t kept = 0;
+    goc_mutex_lock(&p->lock);
+    size_t room = p->max_idle - p->nstore;
+    size_t want = n < room ? n : room;
+    if (p->nstore + want > p->store_cap) {
+        size_t cap = p->store_cap ? p->store_cap * 2 : 2 * GOC_POOL_LOCAL;
+        while (cap < p->nstore + want) cap *= 2;
+        if (cap > p->max_idle) cap = p->max_idle;
+        void **grown = (void **)GOC_MALLOC(cap * sizeof(void *));
+        if (grown) {
+            if (p->nstore) memcpy(grown, p->store, p->nstore * sizeof(void *));
+            GOC_FREE(p->store);
+            p->store = grown;
+            p->store_cap = cap;
+        } else {
+            want = p->store_cap - p->nstore;    /* no memory: keep what fits */
+        }
+    }
+    for (; kept < want; kept++) p->store[p->nstore++] = objs[kept];
+    goc_mutex_unlock(&p->lock);
+    for (size_t i = kept; i < n; i++) goc__pool_drop(p, objs[i]);
+}
+
+static void goc__pool_thread_exit(void *v) {
+    goc__pool_cache *c = (goc__pool_cache *)v;
+    goc_pool *p = c->pool;
+    goc_mutex_lock(&p->lock);
+    if (c->prev) c->prev->next = c->next; else p->caches = c->next;
+    if (c->next) c->next->prev = c->prev;
+    goc_mutex_unlock(&p->lock);
+    goc__pool_store(p, c->items, c->n);
+    GOC_FREE(c);
+}
+
+static goc__pool_cache *goc__pool_cache_of(goc_pool *p) {
+    goc__pool_cache *c = (goc__pool_cache *)pthread_getspecific(p->key);
+    if (c) return c;
+    c = (goc__pool_cache *)GOC_CALLOC(1, sizeof *c);
+    if (!c) return NULL;
+    c->pool = p;
+    if (pthread_setspecific(p->key, c) != 0) { GOC_FREE(c); return NULL; }
+    goc_mutex_lock(&p->lock);
+    c->next = p->caches;
+    if (c->next) c->next->prev = c;
+    p->caches = c;
+    goc_mutex_unlock(&p->lock);
+    return c;
+}
+
+GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *), void (*free_fn)(void *, void *),
+                               void *arg, size_t max_idle) {
+    goc_pool *p = (goc_pool *)GOC_CALLOC(1, sizeof *p);
+    if (!p) { errno = ENOMEM; return NULL; }
+    if (pthread_key_create(&p->key, goc__pool_thread_exit) != 0) {
+        GOC_FREE(p);
+        errno = EAGAIN;
+        return NULL;
+    }
+    p->new_fn = new_fn;
+    p->free_fn = free_fn;
+    p->arg = arg;
+    p->max_idle = max_idle;
+    p->local_max = max_idle < GOC_POOL_LOCAL ? max_idle : GOC_POOL_LOCAL;
+    return p;
+}
+
+GOC_DEF void *goc_pool_get(goc_pool *p) {
+    if (!p) return NULL;
+    goc__pool_cache *c = p->local_max ? goc__pool_cache_of(p) : NULL;
+    if (c && c->n) return c->items[--c->n];
+    void *obj = NULL;
+    if (c) {   /* refill half a cache in one visit to the store */
+        goc_mutex_lock(&p->lock);
+        size_t take = p->nstore < (p->local_max + 1) / 2 ? p->nstore : (p->local_max + 1) / 2;
+        for (size_t i = 0; i < take; i++) c->items[c->n++] = p->store[--p->nstore];
+        goc_mutex_unlock(&p->lock);
+        if (c->n) return c->items[--c->n];
+    } else if (p->max_idle) {   /* no cache (out of memory): the store alone */
+        goc_mutex_lock(&p->lock);
+        if (p->nstore) obj = p->store[--p->nstore];
+        goc_mutex_unlock(&p->lock);
+        if (obj) return obj;
+    }
+    return p->new_fn ? p->new_fn(p->arg) : NULL;
+}
+
+GOC_DEF void goc_pool_put(goc_pool *p, void *obj) {
+    if (!p || !obj) return;
+    goc__pool_cache *c = p->local_max ? goc__pool_cache_of(p) : NULL;
+    if (!c) { goc__pool_store(p, &obj, 1); return; }
+    if (c->n == p->local_max) {   /* spill the older half */
+        size_t half = (c->n + 1) / 2;
+        goc__pool_store(p, c->items, half);
+        memmove(c->items, c->items + half, (c->n - half) * sizeof(void *));
+        c->n -= half;
+    }
+    c->items[c->n++] = obj;
+}
+
+GOC_DEF void goc_pool_free(goc_pool *p) {
+    if (!p) return;
+    /* After this, exiting threads no longer run the destructor. */
+    pthread_key_delete(p->key);
+    for (goc__pool_cache *c = p->caches, *next; c; c = next) {
+        next = c->next;
+        for (size_t i = 0; i < c->n; i++) goc__pool_drop(p, c->items[i]);
+        GOC_FREE(c);
+    }
+    for (size_t i = 0; i < p->nstore; i++) goc__pool_drop(p, p->store[i]);
+    GOC_FREE(p->store);
+    GOC_FREE(p);
+}
+
+#endif /* GOC_POOL_IMPLEMENTATION */
