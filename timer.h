@@ -1,0 +1,459 @@
+/* goc timer.h - v0.1 - Go's time package for C11: monotonic clock, sleep,
+ *                      Timer, Ticker, After, AfterFunc
+ *
+ * DO THIS ONCE
+ *   In exactly one C file (goc's implementations are C11):
+ *       #define GOC_IMPLEMENTATION           (or each module's
+ *       #include "timer.h"                    GOC_<MODULE>_IMPLEMENTATION)
+ *   Everywhere else include it plainly. Needs pool.h, chan.h, sync.h and
+ *   atomic.h beside it. Link with -pthread.
+ *
+ * EXAMPLE
+ *       goc_timer *t = goc_timer_new(50 * GOC_MILLISECOND);
+ *       int64_t v;
+ *       goc_case cs[2] = { goc_recv_case(results, &r),
+ *                          goc_recv_case(goc_timer_chan(t), &v) };
+ *       if (goc_select(cs, 2) == 1) { ... timed out ... }
+ *       goc_timer_free(t);
+ *
+ *       goc_ticker *tk = goc_ticker_new(GOC_SECOND);
+ *       for (int i = 0; i < 3; i++) goc_chan_recv(goc_ticker_chan(tk), &v);   // three ticks
+ *       goc_ticker_free(tk);
+ *
+ * API (Go 1.23's semantics)
+ *   int64_t goc_now(void);              monotonic nanoseconds
+ *   void    goc_sleep(goc_duration d);  at least d (d <= 0: returns at once)
+ *
+ *   goc_timer *goc_timer_new(goc_duration d);
+ *       after d, the time it fired (goc_now() then, never before creation +
+ *       d) is sent on its channel. NULL, errno ENOMEM: no memory or no timer
+ *       thread. d < 0 counts as 0.
+ *   goc_chan *goc_timer_chan(goc_timer *t);   elem int64_t; owned by t (NULL for after_func timers)
+ *   bool goc_timer_stop(goc_timer *t);
+ *       true: this call prevented a value from being received (the timer
+ *       had not fired, or had fired and nobody had taken the value yet).
+ *   bool goc_timer_reset(goc_timer *t, goc_duration d);
+ *       re-arms for d from now; true: the timer was pending as above.
+ *   void goc_timer_free(goc_timer *t);        stops it and frees it
+ *   goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg);
+ *       fn(arg) runs on a goc_go thread after d, so a slow fn delays no
+ *       other timer. stop true: fn will not run (it had not started);
+ *       reset re-arms it. Free it with goc_timer_free, before or after it
+ *       fired (freeing does not wait for a running fn).
+ *   goc_chan *goc_after(goc_duration d);
+ *       a channel that receives the time once, after d. The caller frees it
+ *       with goc_chan_free (before it fired too: the timer keeps its own
+ *       reference until then). NULL, errno ENOMEM.
+ *
+ *   goc_ticker *goc_ticker_new(goc_duration period);   period <= 0: NULL, errno EINVAL
+ *   goc_chan   *goc_ticker_chan(goc_ticker *t);
+ *   void goc_ticker_stop(goc_ticker *t);
+ *   void goc_ticker_reset(goc_ticker *t, goc_duration period);  period <= 0: unchanged, errno EINVAL
+ *   void goc_ticker_free(goc_ticker *t);
+ *       A ticker fires every period; a receiver that falls behind finds one
+ *       tick waiting and the missed ones dropped, and the schedule moves on
+ *       from the present instead of firing the backlog.
+ *
+ *   The Go 1.23 guarantee: once goc_timer_stop / goc_timer_reset /
+ *   goc_ticker_stop / goc_ticker_reset returns, no value from the old
+ *   schedule is received, so Go's old `if (!stop) drain` idiom is never
+ *   needed (and never blocks: it finds nothing). Timer and ticker channels
+ *   work in goc_select like any channel. Unlike Go 1.23, whose timer
+ *   channels report cap 0, goc_chan_cap answers 1 and goc_chan_len 1 while a
+ *   fired value waits: the value is held in a one-slot buffer that stop
+ *   and reset empty.
+ *
+ * LIFETIME
+ *   A timer's channel belongs to the timer: do not free it, and do not use
+ *   it after goc_timer_free. goc_after's channel belongs to the caller.
+ *
+ * COST
+ *   Timers wait on one shared timer thread, started by the first timer, in
+ *   a 4-ary heap: adding, stopping and firing cost O(log n) under one lock.
+ *   The thread sleeps until the earliest deadline and is woken early only
+ *   when a new timer is due before that; a million timers waiting far in
+ *   the future take memory (about 300 bytes each) and no CPU time. A
+ *   timer is one allocation (its channel lives in the same block).
+ *
+ * THREAD SAFETY
+ *   Every function may be called from any thread, also concurrently on the
+ *   same timer, except *_free (after every other use).
+ *
+ * DOES NOT
+ *   follow the wall clock (goc_now is CLOCK_MONOTONIC: it does not jump
+ *   when the date is set), or spread timers over several heaps (one lock:
+ *   fine up to millions of operations a second).
+ */
+#include "pool.h"
+
+#ifndef GOC_TIMER_H
+#define GOC_TIMER_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+GOC_DEF int64_t goc_now(void);
+GOC_DEF void    goc_sleep(goc_duration d);
+
+typedef struct goc_timer goc_timer;
+GOC_DEF goc_timer *goc_timer_new(goc_duration d);
+GOC_DEF goc_chan  *goc_timer_chan(goc_timer *t);
+GOC_DEF bool       goc_timer_stop(goc_timer *t);
+GOC_DEF bool       goc_timer_reset(goc_timer *t, goc_duration d);
+GOC_DEF void       goc_timer_free(goc_timer *t);
+GOC_DEF goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg);
+GOC_DEF goc_chan  *goc_after(goc_duration d);
+
+typedef struct goc_ticker goc_ticker;
+GOC_DEF goc_ticker *goc_ticker_new(goc_duration period);
+GOC_DEF goc_chan   *goc_ticker_chan(goc_ticker *t);
+GOC_DEF void        goc_ticker_stop(goc_ticker *t);
+GOC_DEF void        goc_ticker_reset(goc_ticker *t, goc_duration period);
+GOC_DEF void        goc_ticker_free(goc_ticker *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOC_TIMER_H */
+
+/* ======================================================================== */
+/*                             IMPLEMENTATION                               */
+/* ======================================================================== */
+
+#if (defined(GOC_TIMER_IMPLEMENTATION) || defined(GOC_IMPLEMENTATION)) && \
+    !defined(GOC_TIMER_IMPL_INCLUDED)
+#define GOC_TIMER_IMPL_INCLUDED
+
+#ifdef __cplusplus
+#error "goc: compile the implementation as C11 (the declarations are fine in C++)"
+#endif
+
+/*
+ * Design
+ *
+ * One timer thread and one 4-ary min-heap of {when, timer} entries (the
+ * deadline is copied into the entry so that sifting compares within the
+ * array, not through pointers), under one goc_mutex, the timer lock. Each
+ * timer knows its heap slot (idx), so stop removes it in O(log n).
+ *
+ * The thread sleeps on a private word until the earliest deadline. It
+ * publishes that instant (sleep_until, under the lock); whoever adds a
+ * timer due earlier lowers sleep_until, bumps the word and wakes the
+ * thread. The thread read the word before it dropped the lock, so a bump
+ * made after that fails its goc_wait_u32: no wake-up is lost. Stopping a
+ * timer never wakes the thread: at worst it wakes once for nothing.
+ *
+ * Go 1.23's guarantee (no stale value after stop/reset) follows from one
+ * rule: a timer's value is delivered only under the timer lock, and stop
+ * and reset, under the same lock, take the timer out of the heap and
+ * empty its one-slot channel. Whatever the thread delivered before is
+ * thrown away by stop, and after stop nothing new is delivered. stop is
+ * true when either removal found something: the timer was pending.
+ * Delivery is a try_send, which never blocks: a timer's slot is empty
+ * (reset emptied it), and a ticker whose slot is full drops the tick.
+ *
+ * AfterFunc callbacks are collected under the lock (fn and arg copied, not
+ * the timer, which the user may free at once) and started with goc_go
+ * after the lock is dropped, so a slow callback delays nobody.
+ *
+ * Lock order: timer lock, then a timer channel's own lock (inside
+ * try_send / try_recv). Nothing takes the timer lock while holding a
+ * channel's.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#define GOC__TM_NONE SIZE_MAX
+#define GOC__TM_BATCH 64            /* AfterFunc callbacks started per round */
+
+struct goc_timer {
+    int64_t when;
+    goc_duration period;            /* > 0: a ticker */
+    size_t idx;                     /* heap slot, GOC__TM_NONE when not scheduled */
+    void (*fn)(void *);             /* AfterFunc: no channel */
+    void *arg;
+    goc_chan *ch;
+    bool self_owned;                /* goc_after: freed by the thread once fired */
+};
+
+struct goc_ticker { goc_timer t; };
+
+typedef struct goc__tm_entry { int64_t when; goc_timer *t; } goc__tm_entry;
+
+static struct {
+    goc_mutex lock;
+    goc__tm_entry *heap;
+    size_t n, cap;
+    int64_t sleep_until;            /* when the thread wakes next (INT64_MAX: never) */
+    bool started;
+    goc_atomic_u32 word;            /* bumped to wake the thread early */
+} goc__tm;
+
+GOC_DEF int64_t goc_now(void) { return goc_nanotime(); }
+
+GOC_DEF GOC_NOIPA void goc_sleep(goc_duration d) {
+    if (d <= 0) return;
+    int64_t end = goc_nanotime() + d;
+    struct timespec ts = { (time_t)(end / GOC_SECOND), (long)(end % GOC_SECOND) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+}
+
+/* ---- the heap (under the lock) ------------------------------------------ */
+
+static void goc__tm_set(size_t i, goc__tm_entry e) {
+    goc__tm.heap[i] = e;
+    e.t->idx = i;
+}
+
+static void goc__tm_up(size_t i) {
+    goc__tm_entry e = goc__tm.heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 4;
+        if (goc__tm.heap[parent].when <= e.when) break;
+        goc__tm_set(i, goc__tm.heap[parent]);
+        i = parent;
+    }
+    goc__tm_set(i, e);
+}
+
+static void goc__tm_down(size_t i) {
+    goc__tm_entry e = goc__tm.heap[i];
+    size_t n = goc__tm.n;
+    for (;;) {
+        size_t first = 4 * i + 1, best = i;
+        int64_t best_when = e.when;
+        for (size_t c = first; c < first + 4 && c < n; c++)
+            if (goc__tm.heap[c].when < best_when) { best = c; best_when = goc__tm.heap[c].when; }
+        if (best == i) break;
+        goc__tm_set(i, goc__tm.heap[best]);
+        i = best;
+    }
+    goc__tm_set(i, e);
+}
+
+static bool goc__tm_resize(size_t cap) {
+    goc__tm_entry *h = (goc__tm_entry *)GOC_MALLOC(cap * sizeof *h);
+    if (!h) return false;
+    if (goc__tm.n) memcpy(h, goc__tm.heap, goc__tm.n * sizeof *h);
+    GOC_FREE(goc__tm.heap);
+    goc__tm.heap = h;
+    goc__tm.cap = cap;
+    return true;
+}
+
+static void goc__tm_remove(goc_timer *t) {
+    size_t i = t->idx, last = --goc__tm.n;
+    t->idx = GOC__TM_NONE;
+    if (i != last) {
+        goc__tm_set(i, goc__tm.heap[last]);
+        if (i > 0 && goc__tm.heap[(i - 1) / 4].when > goc__tm.heap[i].when) goc__tm_up(i);
+        else goc__tm_down(i);
+    }
+    /* A million timers stopped should not keep their slots for ever. */
+    if (goc__tm.cap > 256 && goc__tm.n < goc__tm.cap / 4) goc__tm_resize(goc__tm.cap / 2);
+}
+
+static void *goc__tm_main(void *unused);
+
+/* Schedule t at t->when; wakes the thread when t is due before it would
+ * wake anyway. false: no memory (or no thread). */
+static bool goc__tm_add(goc_timer *t) {
+    if (!goc__tm.started) {
+        pthread_attr_t attr;
+        pthread_t id;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        goc__tm.sleep_until = INT64_MAX;
+        int rc = pthread_create(&id, &attr, goc__tm_main, NULL);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) return false;
+        goc__tm.started = true;
+    }
+    if (goc__tm.n == goc__tm.cap && !goc__tm_resize(goc__tm.cap ? goc__tm.cap * 2 : 64)) return false;
+    goc__tm_entry e = { t->when, t };
+    goc__tm.heap[goc__tm.n] = e;
+    goc__tm_up(goc__tm.n++);
+    if (t->when < goc__tm.sleep_until) {
+        goc__tm.sleep_until = t->when;
+        /* seq_cst add: the thread's wait compares against the value it read
+         * under the lock, so it either sees this bump or is woken by it. */
+        goc_atomic_u32_add(&goc__tm.word, 1);
+        goc_wake_one(&goc__tm.word);
+    }
+    return true;
+}
+
+/* Take t out of the schedule and empty its slot; true: a value was pending. */
+static bool goc__tm_unschedule(goc_timer *t) {
+    bool pending = false;
+    if (t->idx != GOC__TM_NONE) { goc__tm_remove(t); pending = true; }
+    if (t->ch && goc_chan_try_recv(t->ch, NULL) == GOC_OK) pending = true;
+    return pending;
+}
+
+/* ---- the timer thread ---------------------------------------------------- */
+
+typedef struct goc__tm_call { void (*fn)(void *); void *arg; } goc__tm_call;
+
+static void *goc__tm_main(void *unused) {
+    (void)unused;
+    goc__tm_call calls[GOC__TM_BATCH];
+    goc_mutex_lock(&goc__tm.lock);
+    for (;;) {
+        int64_t now = goc_nanotime();
+        size_t ncalls = 0;
+        while (goc__tm.n && goc__tm.heap[0].when <= now && ncalls < GOC__TM_BATCH) {
+            goc_timer *t = goc__tm.heap[0].t;
+            goc__tm_remove(t);
+            if (t->fn) {
+                calls[ncalls].fn = t->fn;
+                calls[ncalls++].arg = t->arg;
+                continue;
+            }
+            goc_chan_try_send(t->ch, &now);      /* a full ticker slot drops the tick */
+            if (t->period > 0) {
+                /* Missed periods are skipped: the next tick is the first one
+                 * still in the future on the old grid. */
+                int64_t next = t->when + t->period;
+                if (next <= now) next += ((now - next) / t->period + 1) * t->period;
+                t->when = next;
+                goc__tm_add(t);   /* fails only out of memory: the ticker stops */
+            } else if (t->self_owned) {
+                goc_chan_free(t->ch);
+                GOC_FREE(t);
+            }
+        }
+        bool more = ncalls == GOC__TM_BATCH;
+        int64_t next = goc__tm.n ? goc__tm.heap[0].when : INT64_MAX;
+        goc__tm.sleep_until = more ? now : next;
+        uint32_t seen = goc_atomic_u32_load(&goc__tm.word);
+        goc_mutex_unlock(&goc__tm.lock);
+
+        for (size_t i = 0; i < ncalls; i++)
+            if (goc_go(calls[i].fn, calls[i].arg) != GOC_OK) calls[i].fn(calls[i].arg);   /* no thread: run it here */
+        if (!more) {
+            goc_duration left = next == INT64_MAX ? GOC_FOREVER : next - goc_nanotime();
+            if (left > 0 || left == GOC_FOREVER) goc_wait_u32(&goc__tm.word, seen, left);
+        }
+        goc_mutex_lock(&goc__tm.lock);
+    }
+    return NULL;
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+static size_t goc__tm_chan_offset(void) {
+    size_t a = _Alignof(max_align_t);
+    return (sizeof(goc_ticker) + a - 1) / a * a;
+}
+
+/* A timer or ticker and its one-slot channel in one block. */
+static goc_timer *goc__tm_new(int64_t when, goc_duration period) {
+    size_t off = goc__tm_chan_offset();
+    goc_timer *t = (goc_timer *)GOC_MALLOC(off + goc_chan_sizeof(sizeof(int64_t), 1));
+    if (!t) { errno = ENOMEM; return NULL; }
+    memset(t, 0, sizeof(goc_ticker));
+    t->ch = goc_chan_init((char *)t + off, sizeof(int64_t), 1);
+    t->when = when;
+    t->period = period;
+    t->idx = GOC__TM_NONE;
+    goc_mutex_lock(&goc__tm.lock);
+    bool ok = goc__tm_add(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    if (!ok) { goc_chan_free(t->ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
+    return t;
+}
+
+static int64_t goc__tm_when(goc_duration d) { return goc_nanotime() + (d > 0 ? d : 0); }
+
+GOC_DEF goc_timer *goc_timer_new(goc_duration d) { return goc__tm_new(goc__tm_when(d), 0); }
+
+GOC_DEF goc_chan *goc_timer_chan(goc_timer *t) { return t ? t->ch : NULL; }
+
+GOC_DEF bool goc_timer_stop(goc_timer *t) {
+    if (!t) return false;
+    goc_mutex_lock(&goc__tm.lock);
+    bool pending = goc__tm_unschedule(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    return pending;
+}
+
+GOC_DEF bool goc_timer_reset(goc_timer *t, goc_duration d) {
+    if (!t) return false;
+    goc_mutex_lock(&goc__tm.lock);
+    bool pending = goc__tm_unschedule(t);
+    t->when = goc__tm_when(d);
+    goc__tm_add(t);    /* fails only when the heap cannot grow: the timer stays stopped */
+    goc_mutex_unlock(&goc__tm.lock);
+    return pending;
+}
+
+GOC_DEF void goc_timer_free(goc_timer *t) {
+    if (!t) return;
+    goc_timer_stop(t);
+    if (t->ch) goc_chan_free(t->ch);    /* in the block: this only closes the books */
+    GOC_FREE(t);
+}
+
+GOC_DEF goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg) {
+    if (!fn) { errno = EINVAL; return NULL; }
+    goc_timer *t = (goc_timer *)GOC_CALLOC(1, sizeof *t);
+    if (!t) { errno = ENOMEM; return NULL; }
+    t->fn = fn;
+    t->arg = arg;
+    t->when = goc__tm_when(d);
+    t->idx = GOC__TM_NONE;
+    goc_mutex_lock(&goc__tm.lock);
+    bool ok = goc__tm_add(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    if (!ok) { GOC_FREE(t); errno = ENOMEM; return NULL; }
+    return t;
+}
+
+GOC_DEF goc_chan *goc_after(goc_duration d) {
+    goc_chan *ch = goc_chan_make(sizeof(int64_t), 1);
+    goc_timer *t = ch ? (goc_timer *)GOC_CALLOC(1, sizeof *t) : NULL;
+    if (!t) { goc_chan_free(ch); errno = ENOMEM; return NULL; }
+    goc_chan_retain(ch);                 /* the timer's reference, dropped when it fires */
+    t->ch = ch;
+    t->self_owned = true;
+    t->when = goc__tm_when(d);
+    t->idx = GOC__TM_NONE;
+    goc_mutex_lock(&goc__tm.lock);
+    bool ok = goc__tm_add(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    if (!ok) { goc_chan_free(ch); goc_chan_free(ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
+    return ch;
+}
+
+/* ---- tickers -------------------------------------------------------------- */
+
+GOC_DEF goc_ticker *goc_ticker_new(goc_duration period) {
+    if (period <= 0) { errno = EINVAL; return NULL; }
+    return (goc_ticker *)goc__tm_new(goc_nanotime() + period, period);
+}
+
+GOC_DEF goc_chan *goc_ticker_chan(goc_ticker *t) { return t ? t->t.ch : NULL; }
+
+GOC_DEF void goc_ticker_stop(goc_ticker *t) { if (t) goc_timer_stop(&t->t); }
+
+GOC_DEF void goc_ticker_reset(goc_ticker *t, goc_duration period) {
+    if (!t) return;
+    if (period <= 0) { errno = EINVAL; return; }
+    goc_mutex_lock(&goc__tm.lock);
+    goc__tm_unschedule(&t->t);
+    t->t.period = period;
+    t->t.when = goc_nanotime() + period;
+    goc__tm_add(&t->t);
+    goc_mutex_unlock(&goc__tm.lock);
+}
+
+GOC_DEF void goc_ticker_free(goc_ticker *t) { if (t) goc_timer_free(&t->t); }
+
+#endif /* GOC_TIMER_IMPLEMENTATION */
