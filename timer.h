@@ -167,7 +167,6 @@ GOC_DEF void        goc_ticker_free(goc_ticker *t);
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
 #define GOC__TM_NONE SIZE_MAX
 #define GOC__TM_BATCH 64            /* AfterFunc callbacks started per round */
@@ -197,11 +196,14 @@ static struct {
 
 GOC_DEF int64_t goc_now(void) { return goc_nanotime(); }
 
+/* Sleep on goc's own parking primitive (a word nobody wakes): one code
+ * path on every platform the wait/wake layer supports. */
 GOC_DEF GOC_NOIPA void goc_sleep(goc_duration d) {
     if (d <= 0) return;
     int64_t end = goc_nanotime() + d;
-    struct timespec ts = { (time_t)(end / GOC_SECOND), (long)(end % GOC_SECOND) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+    goc_atomic_u32 never = {0};
+    for (int64_t left = d; left > 0; left = end - goc_nanotime())
+        goc_wait_u32(&never, 0, left);
 }
 
 /* ---- the heap (under the lock) ------------------------------------------ */

@@ -1,3 +1,3 @@
 /* The one translation unit that compiles goc's implementations for the tests. */
 #define GOC_IMPLEMENTATION
-#include "chan.h"
+#include "context.h"

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "chan.h"
+#include "context.h"   /* and so every goc header */
 
 /* Sanitizers slow everything down a lot: stress loops scale with this. */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)

@@ -1,0 +1,395 @@
+/* pool.h: goc_go and goc_wg_go, the worker pool, the leaky free list and
+ * the object pool. */
+#include "testutil.h"
+#include <errno.h>
+
+TestSuite(pool, .timeout = 120);
+
+/* ---- goc_go ------------------------------------------------------------------ */
+
+static goc_atomic_i64 ran;
+static void count_run(void *arg) { (void)arg; goc_atomic_i64_add(&ran, 1); }
+
+Test(pool, go_runs_tasks_and_reuses_threads) {
+    goc_atomic_i64_store(&ran, 0);
+    goc_waitgroup wg = {0};
+    goc_go_counts before, after;
+    goc_go_stats(&before);
+    int n = T_ITERS(20000);
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+        goc_wg_wait(&wg);
+    }
+    cr_assert_eq(goc_atomic_i64_load(&ran), n);
+    goc_go_stats(&after);
+    cr_assert_eq(after.spawns - before.spawns, (uint64_t)n);
+    /* Spawn-and-wait hands every task to an idle thread: a handful of
+     * threads at most, not one per task. */
+    cr_assert_lt(after.created - before.created, 16, "created %llu threads",
+                 (unsigned long long)(after.created - before.created));
+    cr_assert_geq(after.live, 1);
+}
+
+Test(pool, go_misuse) {
+    goc_waitgroup wg = {0};
+    cr_assert_eq(goc_go(NULL, NULL), GOC_EINVAL);
+    cr_assert_eq(goc_wg_go(&wg, NULL, NULL), GOC_EINVAL);
+    cr_assert_eq(goc_wg_go(NULL, count_run, NULL), GOC_EINVAL);
+    cr_assert_eq(goc_wg_wait_timeout(&wg, 0), GOC_OK, "a failed wg_go leaves the counter alone");
+}
+
+/* The token chain: task i waits for the token from task i+1, which is
+ * started after it. With any cap on tasks running at once this deadlocks;
+ * every one must be running at the same time before the first finishes. */
+typedef struct chain { goc_chan *in, *out; } chain;
+static void chain_link(void *arg) {
+    chain *c = arg;
+    int v = 0;
+    T_CHECK(goc_chan_recv(c->in, &v) == GOC_OK);
+    v++;
+    T_CHECK(goc_chan_send(c->out, &v) == GOC_OK);
+}
+
+Test(pool, go_token_chain_has_no_cap) {
+    /* 10,000 blocked threads; sanitizers keep far fewer threads alive. */
+    int n = T_SCALE > 1 ? 500 : 10000;
+    goc_chan **ch = calloc((size_t)n + 1, sizeof *ch);
+    chain *links = calloc((size_t)n, sizeof *links);
+    cr_assert(ch && links);
+    for (int i = 0; i <= n; i++) cr_assert_not_null(ch[i] = goc_chan_make(sizeof(int), 0));
+    goc_waitgroup wg = {0};
+    for (int i = 0; i < n; i++) {
+        links[i] = (chain){ ch[i + 1], ch[i] };   /* reads from the right, writes to the left */
+        cr_assert_eq(goc_wg_go(&wg, chain_link, &links[i]), GOC_OK);
+    }
+    int v = 0, got = -1;
+    cr_assert_eq(goc_chan_send(ch[n], &v), GOC_OK);
+    cr_assert_eq(goc_chan_recv(ch[0], &got), GOC_OK);
+    cr_assert_eq(got, n);
+    goc_wg_wait(&wg);
+    T_NO_FAILURES();
+    for (int i = 0; i <= n; i++) goc_chan_free(ch[i]);
+    free(ch);
+    free(links);
+}
+
+static goc_waitgroup spawn_wg;
+static void *spawner(void *arg) {
+    (void)arg;
+    for (int i = 0; i < T_ITERS(5000); i++) T_CHECK(goc_wg_go(&spawn_wg, count_run, NULL) == GOC_OK);
+    return NULL;
+}
+
+Test(pool, go_from_many_threads_at_once) {
+    goc_atomic_i64_store(&ran, 0);
+    t_threads th = {0};
+    for (int i = 0; i < 8; i++) t_spawn(&th, spawner, NULL);
+    t_join(&th);
+    goc_wg_wait(&spawn_wg);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_atomic_i64_load(&ran), 8 * T_ITERS(5000));
+}
+
+static void nap(void *arg) { (void)arg; t_sleep_ms(1); }
+
+Test(pool, go_idle_threads_exit_after_keep_alive) {
+    goc_go_set_idle(50 * GOC_MILLISECOND);
+    goc_waitgroup wg = {0};
+    for (int i = 0; i < 8; i++) cr_assert_eq(goc_wg_go(&wg, nap, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+    goc_go_counts c;
+    int64_t end = t_now() + 5 * GOC_SECOND;
+    do { t_sleep_ms(10); goc_go_stats(&c); } while (c.live > 0 && t_now() < end);
+    goc_go_set_idle(3 * GOC_SECOND);
+    cr_assert_eq(c.live, 0, "%zu threads still alive", c.live);
+    cr_assert_eq(c.idle, 0);
+    /* and spawning works again afterwards */
+    cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+}
+
+/* ---- worker pool ----------------------------------------------------------------- */
+
+static unsigned char *job_seen;
+static void mark_job(void *arg) {
+    size_t i = (size_t)(uintptr_t)arg;
+    unsigned char prev = __atomic_fetch_add(&job_seen[i], 1, __ATOMIC_RELAXED);
+    T_CHECK(prev == 0);
+}
+
+Test(pool, workers_run_every_job_exactly_once) {
+    size_t n = (size_t)T_ITERS(100000);
+    job_seen = calloc(n, 1);
+    goc_workers *w = goc_workers_new(4, 64);
+    cr_assert_not_null(w);
+    for (size_t i = 0; i < n; i++) cr_assert_eq(goc_workers_submit(w, mark_job, (void *)(uintptr_t)i), GOC_OK);
+    goc_workers_wait(w);
+    for (size_t i = 0; i < n; i++) cr_assert_eq(job_seen[i], 1, "job %zu ran %d times", i, job_seen[i]);
+    goc_workers_free(w);
+    T_NO_FAILURES();
+    free(job_seen);
+}
+
+static goc_chan *gate;
+static void wait_gate(void *arg) { (void)arg; goc_chan_recv(gate, NULL); }
+
+Test(pool, workers_backpressure_try_and_timeout) {
+    gate = goc_chan_make(0, 0);
+    goc_workers *w = goc_workers_new(1, 2);
+    cr_assert_not_null(w);
+    goc_atomic_i64_store(&ran, 0);
+    cr_assert_eq(goc_workers_submit(w, wait_gate, NULL), GOC_OK);   /* the worker blocks in it */
+    /* the queue takes 2 more, wherever the worker is */
+    int queued = 0;
+    int64_t end = t_now() + 5 * GOC_SECOND;
+    while (queued < 2 && t_now() < end)
+        if (goc_workers_try_submit(w, count_run, NULL) == GOC_OK) queued++;
+    cr_assert_eq(queued, 2);
+    t_sleep_ms(20);
+    cr_assert_eq(goc_workers_try_submit(w, count_run, NULL), GOC_WOULDBLOCK);
+    int64_t t0 = t_now();
+    cr_assert_eq(goc_workers_submit_timeout(w, count_run, NULL, 30 * GOC_MILLISECOND), GOC_TIMEOUT);
+    cr_assert_geq(t_now() - t0, 30 * GOC_MILLISECOND);
+    cr_assert_eq(goc_workers_submit_timeout(w, count_run, NULL, 0), GOC_TIMEOUT);
+    cr_assert_eq(goc_workers_wait_timeout(w, 10 * GOC_MILLISECOND), GOC_TIMEOUT);
+    goc_chan_close(gate);
+    goc_workers_wait(w);
+    cr_assert_eq(goc_atomic_i64_load(&ran), 2);
+    goc_workers_free(w);
+    goc_chan_free(gate);
+}
+
+Test(pool, workers_close_runs_queued_jobs_then_refuses) {
+    gate = goc_chan_make(0, 0);
+    goc_workers *w = goc_workers_new(2, 100);
+    goc_atomic_i64_store(&ran, 0);
+    cr_assert_eq(goc_workers_submit(w, wait_gate, NULL), GOC_OK);
+    cr_assert_eq(goc_workers_submit(w, wait_gate, NULL), GOC_OK);
+    for (int i = 0; i < 100; i++) cr_assert_eq(goc_workers_submit(w, count_run, NULL), GOC_OK);
+    goc_chan_close(gate);
+    goc_workers_close(w);     /* joins: every queued job has run */
+    cr_assert_eq(goc_atomic_i64_load(&ran), 100);
+    cr_assert_eq(goc_workers_submit(w, count_run, NULL), GOC_CLOSED);
+    cr_assert_eq(goc_workers_try_submit(w, count_run, NULL), GOC_CLOSED);
+    cr_assert_eq(goc_workers_submit_timeout(w, count_run, NULL, GOC_MILLISECOND), GOC_CLOSED);
+    goc_workers_close(w);     /* twice is fine */
+    goc_workers_wait(w);      /* nothing pending */
+    goc_workers_free(w);
+    goc_chan_free(gate);
+}
+
+/* Jobs that submit more jobs, into a queue that is full: runs inline. */
+static goc_workers *nest_w;
+static void nested_leaf(void *arg) { (void)arg; goc_atomic_i64_add(&ran, 1); }
+static void nested_root(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 50; i++) T_CHECK(goc_workers_submit(nest_w, nested_leaf, NULL) == GOC_OK);
+    errno = 0;
+    goc_workers_wait(nest_w);           /* would wait for itself */
+    T_CHECK(errno == EDEADLK);
+    errno = 0;
+    goc_workers_free(nest_w);           /* would join itself */
+    T_CHECK(errno == EDEADLK);
+    T_CHECK(goc_workers_wait_timeout(nest_w, GOC_MILLISECOND) == GOC_EINVAL);
+}
+
+Test(pool, workers_submit_wait_close_free_from_inside_a_job) {
+    goc_atomic_i64_store(&ran, 0);
+    nest_w = goc_workers_new(2, 1);
+    for (int i = 0; i < 4; i++) cr_assert_eq(goc_workers_submit(nest_w, nested_root, NULL), GOC_OK);
+    goc_workers_wait(nest_w);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_atomic_i64_load(&ran), 200);
+    goc_workers_free(nest_w);
+}
+
+static void close_inside(void *arg) {
+    (void)arg;
+    errno = 0;
+    goc_workers_close(nest_w);
+    T_CHECK(errno == EDEADLK);
+    T_CHECK(goc_workers_try_submit(nest_w, nested_leaf, NULL) == GOC_CLOSED);
+}
+
+Test(pool, workers_close_from_inside_refuses_without_joining) {
+    nest_w = goc_workers_new(1, 4);
+    cr_assert_eq(goc_workers_submit(nest_w, close_inside, NULL), GOC_OK);
+    goc_workers_wait(nest_w);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_workers_submit(nest_w, nested_leaf, NULL), GOC_CLOSED);
+    goc_workers_free(nest_w);   /* joins here */
+}
+
+Test(pool, workers_misuse) {
+    errno = 0;
+    cr_assert_null(goc_workers_new(0, 4));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_eq(goc_workers_submit(NULL, count_run, NULL), GOC_EINVAL);
+    goc_workers *w = goc_workers_new(1, 0);    /* unbuffered: submit meets a free worker */
+    cr_assert_not_null(w);
+    cr_assert_eq(goc_workers_submit(w, NULL, NULL), GOC_EINVAL);
+    goc_atomic_i64_store(&ran, 0);
+    for (int i = 0; i < 100; i++) cr_assert_eq(goc_workers_submit(w, count_run, NULL), GOC_OK);
+    goc_workers_wait(w);
+    cr_assert_eq(goc_atomic_i64_load(&ran), 100);
+    goc_workers_free(w);
+    goc_workers_wait(NULL);
+    goc_workers_close(NULL);
+    goc_workers_free(NULL);
+}
+
+/* ---- leaky free list ------------------------------------------------------------- */
+
+Test(pool, freelist_reuses_and_counts) {
+    goc_freelist *f = goc_freelist_new(64, 2);
+    cr_assert_not_null(f);
+    void *a = goc_freelist_get(f), *b = goc_freelist_get(f), *c = goc_freelist_get(f);
+    cr_assert(a && b && c);
+    memset(a, 1, 64);
+    goc_freelist_put(f, a);
+    goc_freelist_put(f, b);
+    goc_freelist_put(f, c);               /* no room: freed */
+    void *x = goc_freelist_get(f), *y = goc_freelist_get(f);
+    cr_assert((x == a && y == b) || (x == b && y == a), "FIFO reuse of what was kept");
+    goc_freelist_put(f, x);
+    goc_freelist_put(f, NULL);            /* ignored */
+    goc_freelist_counts k;
+    goc_freelist_stats(f, &k);
+    cr_assert_eq(k.gets, 5);
+    cr_assert_eq(k.hits, 2);
+    cr_assert_eq(k.puts, 4);
+    cr_assert_eq(k.drops, 1);
+    goc_freelist_put(f, y);
+    goc_freelist_free(f);                 /* frees x and y (ASan: no leak) */
+
+    goc_freelist *none = goc_freelist_new(16, 0);   /* keeps nothing */
+    void *p = goc_freelist_get(none);
+    goc_freelist_put(none, p);
+    goc_freelist_stats(none, &k);
+    cr_assert(k.gets == 1 && k.hits == 0 && k.puts == 1 && k.drops == 1);
+    goc_freelist_free(none);
+    errno = 0;
+    cr_assert_null(goc_freelist_new(0, 4));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(goc_freelist_get(NULL));
+    goc_freelist_free(NULL);
+}
+
+static goc_freelist *shared_fl;
+static void *fl_worker(void *arg) {
+    long id = (long)(intptr_t)arg;
+    for (int i = 0; i < T_ITERS(200000); i++) {
+        long *p = goc_freelist_get(shared_fl);
+        T_CHECK(p != NULL);
+        *p = id;                      /* ours alone while we hold it */
+        for (int k = 0; k < 3; k++) T_CHECK(*p == id);
+        goc_freelist_put(shared_fl, p);
+    }
+    return NULL;
+}
+
+Test(pool, freelist_concurrent_get_put) {
+    shared_fl = goc_freelist_new(sizeof(long), 4);
+    t_threads th = {0};
+    for (long i = 0; i < 4; i++) t_spawn(&th, fl_worker, (void *)(intptr_t)i);
+    t_join(&th);
+    T_NO_FAILURES();
+    goc_freelist_counts k;
+    goc_freelist_stats(shared_fl, &k);
+    cr_assert_eq(k.gets, 4 * (uint64_t)T_ITERS(200000));
+    cr_assert_eq(k.puts, k.gets);
+    /* every get was a hit or a fresh allocation; every put kept or dropped */
+    cr_assert_gt(k.hits, 0);
+    /* allocations (gets - hits) minus frees (drops) = items alive now, all
+     * in the list at the end: at most max_free */
+    cr_assert_leq(k.gets - k.hits - k.drops, 4, "%llu items outstanding",
+                  (unsigned long long)(k.gets - k.hits - k.drops));
+    goc_freelist_free(shared_fl);
+}
+
+/* ---- object pool ------------------------------------------------------------------ */
+
+static goc_atomic_i64 made, freed;
+static void *obj_new(void *arg) { (void)arg; goc_atomic_i64_add(&made, 1); return malloc(32); }
+static void obj_free(void *obj, void *arg) {
+    cr_assert_eq(arg, (void *)&made);
+    goc_atomic_i64_add(&freed, 1);
+    free(obj);
+}
+
+Test(pool, pool_reuses_and_bounds_idle) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    goc_pool *p = goc_pool_new(obj_new, obj_free, &made, 40);
+    cr_assert_not_null(p);
+    void *a = goc_pool_get(p);
+    goc_pool_put(p, a);
+    cr_assert_eq(goc_pool_get(p), a, "the thread's own cache serves it back");
+    goc_pool_put(p, a);
+    void *objs[100];
+    for (int i = 0; i < 100; i++) objs[i] = goc_pool_get(p);
+    cr_assert_eq(goc_atomic_i64_load(&made), 100);   /* a is objs[0] */
+    for (int i = 0; i < 100; i++) goc_pool_put(p, objs[i]);
+    /* the store keeps 40, the cache at most 16: the rest went to free_fn */
+    int64_t kept = 100 - goc_atomic_i64_load(&freed);
+    cr_assert(kept >= 40 && kept <= 56, "kept %lld", (long long)kept);
+    for (int i = 0; i < 100; i++) objs[i] = goc_pool_get(p);
+    cr_assert_eq(goc_atomic_i64_load(&made), 100 + (100 - kept), "every kept object reused");
+    for (int i = 0; i < 100; i++) goc_pool_put(p, objs[i]);
+    goc_pool_put(p, NULL);
+    goc_pool_free(p);
+    cr_assert_eq(goc_atomic_i64_load(&freed), goc_atomic_i64_load(&made), "free drains everything");
+}
+
+static goc_pool *shared_pool;
+static void *pool_worker(void *arg) {
+    (void)arg;
+    for (int i = 0; i < T_ITERS(100000); i++) {
+        int *o = goc_pool_get(shared_pool);
+        T_CHECK(o != NULL);
+        *o = i;
+        goc_pool_put(shared_pool, o);
+    }
+    void *held[20];
+    for (int i = 0; i < 20; i++) held[i] = goc_pool_get(shared_pool);
+    for (int i = 0; i < 20; i++) goc_pool_put(shared_pool, held[i]);
+    return NULL;   /* our cache goes back to the store as we exit */
+}
+
+Test(pool, pool_threads_return_their_caches) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    shared_pool = goc_pool_new(obj_new, obj_free, &made, 1000);
+    t_threads th = {0};
+    for (int i = 0; i < 4; i++) t_spawn(&th, pool_worker, NULL);
+    t_join(&th);
+    T_NO_FAILURES();
+    cr_assert_leq(goc_atomic_i64_load(&made), 4 * 21 + 16);
+    /* all of them came back to the store: this thread gets them without new_fn */
+    int64_t m = goc_atomic_i64_load(&made);
+    void **all = calloc((size_t)m, sizeof *all);
+    for (int64_t i = 0; i < m; i++) all[i] = goc_pool_get(shared_pool);
+    cr_assert_eq(goc_atomic_i64_load(&made), m, "exited threads' caches were returned");
+    for (int64_t i = 0; i < m; i++) goc_pool_put(shared_pool, all[i]);
+    free(all);
+    goc_pool_free(shared_pool);
+    cr_assert_eq(goc_atomic_i64_load(&freed), m);
+}
+
+Test(pool, pool_edge_cases) {
+    goc_pool *p = goc_pool_new(NULL, NULL, NULL, 0);   /* no new_fn, keeps nothing */
+    cr_assert_not_null(p);
+    cr_assert_null(goc_pool_get(p));
+    int x;
+    goc_pool_put(p, &x);          /* dropped: no free_fn */
+    cr_assert_null(goc_pool_get(p));
+    goc_pool_free(p);
+    p = goc_pool_new(NULL, NULL, NULL, 4);
+    goc_pool_put(p, &x);
+    cr_assert_eq(goc_pool_get(p), &x);
+    cr_assert_null(goc_pool_get(p));
+    goc_pool_free(p);
+    cr_assert_null(goc_pool_get(NULL));
+    goc_pool_put(NULL, &x);
+    goc_pool_free(NULL);
+}

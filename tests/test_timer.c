@@ -1,0 +1,334 @@
+/* timer.h: the clock, sleep, Timer, AfterFunc, After and Ticker, with
+ * ports of Go's time/sleep_test.go and time/tick_test.go (each test that
+ * is a port names its Go original), and Go 1.23's guarantee that no stale
+ * value is received after stop or reset. */
+#include "testutil.h"
+#include <errno.h>
+
+TestSuite(timer, .timeout = 120);
+
+#define MS GOC_MILLISECOND
+
+Test(timer, now_is_monotonic_and_sleep_sleeps) {
+    int64_t a = goc_now();
+    goc_sleep(20 * MS);
+    int64_t b = goc_now();
+    cr_assert_geq(b - a, 20 * MS);
+    goc_sleep(0);
+    goc_sleep(-5);
+    cr_assert_geq(goc_now(), b);
+}
+
+/* Timers never fire early: the value sent is goc_now() at firing, at
+ * least creation + d, and it arrives no earlier. */
+Test(timer, timers_never_fire_early) {
+    for (int i = 0; i < 50; i++) {
+        goc_duration d = (goc_duration)(i % 7) * MS + (goc_duration)i * 13 * GOC_MICROSECOND;
+        int64_t t0 = goc_now();
+        goc_timer *t = goc_timer_new(d);
+        cr_assert_not_null(t);
+        int64_t v = 0;
+        cr_assert_eq(goc_chan_recv(goc_timer_chan(t), &v), GOC_OK);
+        int64_t got = goc_now();
+        cr_assert_geq(v - t0, d, "fired %lld ns early", (long long)(t0 + d - v));
+        cr_assert_geq(got, v);
+        goc_timer_free(t);
+    }
+}
+
+/* Many timers at once, in random order of deadlines: each fires once,
+ * none early (the heap orders them). */
+Test(timer, many_timers_fire_in_deadline_order) {
+    enum { N = 300 };
+    goc_timer *ts[N];
+    int64_t due[N];
+    int64_t t0 = goc_now();
+    for (int i = 0; i < N; i++) {
+        goc_duration d = (goc_duration)((i * 7919) % N) * 100 * GOC_MICROSECOND;
+        due[i] = t0 + d;
+        ts[i] = goc_timer_new(d);
+    }
+    for (int i = 0; i < N; i++) {
+        int64_t v;
+        cr_assert_eq(goc_chan_recv(goc_timer_chan(ts[i]), &v), GOC_OK);
+        cr_assert_geq(v, due[i]);
+        cr_assert_eq(goc_chan_try_recv(goc_timer_chan(ts[i]), &v), GOC_WOULDBLOCK, "one value only");
+        goc_timer_free(ts[i]);
+    }
+}
+
+/* Port of Go's time/sleep_test.go TestAfterFunc: a callback that re-arms
+ * itself through a fresh AfterFunc, ten times. */
+static goc_atomic_i64 af_i;
+static goc_chan *af_done;
+static goc_timer *af_timers[16];
+static void af_step(void *arg) {
+    (void)arg;
+    int64_t i = goc_atomic_i64_add(&af_i, -1);
+    if (i >= 0) {
+        af_timers[i] = goc_after_func(0, af_step, NULL);
+        T_CHECK(af_timers[i] != NULL);
+        return;
+    }
+    goc_chan_send(af_done, NULL);
+}
+
+Test(timer, go_TestAfterFunc) {
+    goc_atomic_i64_store(&af_i, 10);
+    af_done = goc_chan_make(0, 0);
+    goc_timer *first = goc_after_func(0, af_step, NULL);
+    cr_assert_eq(goc_chan_recv(af_done, NULL), GOC_OK);
+    T_NO_FAILURES();
+    goc_timer_free(first);
+    for (int i = 0; i < 10; i++) goc_timer_free(af_timers[i]);
+    goc_chan_free(af_done);
+}
+
+/* AfterFunc: stop before it runs prevents it; a slow callback does not
+ * delay other timers (each runs on its own thread). */
+static goc_atomic_i64 af_runs;
+static void af_count(void *arg) { (void)arg; goc_atomic_i64_add(&af_runs, 1); }
+static void af_slow(void *arg) { (void)arg; t_sleep_ms(300); goc_atomic_i64_add(&af_runs, 100); }
+
+Test(timer, after_func_stop_reset_and_slow_callbacks) {
+    goc_atomic_i64_store(&af_runs, 0);
+    goc_timer *t = goc_after_func(50 * MS, af_count, NULL);
+    cr_assert(goc_timer_stop(t), "stopped before it ran");
+    cr_assert_not(goc_timer_stop(t));
+    cr_assert_not(goc_timer_reset(t, 10 * MS), "was not pending");
+    cr_assert(t_await_i64(&af_runs, 1, 5000), "reset re-armed it");
+    cr_assert_not(goc_timer_stop(t), "it ran");
+    goc_timer_free(t);
+
+    goc_atomic_i64_store(&af_runs, 0);
+    goc_timer *slow = goc_after_func(0, af_slow, NULL);
+    t_sleep_ms(20);                                 /* the slow one is running */
+    int64_t t0 = goc_now();
+    goc_timer *fast = goc_timer_new(10 * MS);
+    int64_t v;
+    goc_chan_recv(goc_timer_chan(fast), &v);
+    cr_assert_lt(goc_now() - t0, 200 * MS, "a slow callback delayed another timer");
+    cr_assert_eq(goc_atomic_i64_load(&af_runs), 0);
+    cr_assert(t_await_i64(&af_runs, 100, 5000));
+    goc_timer_free(fast);
+    goc_timer_free(slow);
+    errno = 0;
+    cr_assert_null(goc_after_func(MS, NULL, NULL));
+    cr_assert_eq(errno, EINVAL);
+}
+
+/* Port of Go's time/sleep_test.go TestAfter and TestAfterTick: After
+ * delivers once, no earlier than asked, and ten in a row take at least
+ * ten times as long. */
+Test(timer, go_TestAfter_TestAfterTick) {
+    int64_t t0 = goc_now();
+    goc_chan *a = goc_after(20 * MS);
+    cr_assert_not_null(a);
+    int64_t v;
+    cr_assert_eq(goc_chan_recv(a, &v), GOC_OK);
+    cr_assert_geq(v - t0, 20 * MS);
+    cr_assert_geq(goc_now() - t0, 20 * MS);
+    goc_chan_free(a);
+    t0 = goc_now();
+    for (int i = 0; i < 10; i++) {
+        a = goc_after(2 * MS);
+        goc_chan_recv(a, NULL);
+        goc_chan_free(a);
+    }
+    cr_assert_geq(goc_now() - t0, 20 * MS);
+    /* freed before it fires: the timer keeps its own reference (ASan: no leak, no UAF) */
+    for (int i = 0; i < 100; i++) goc_chan_free(goc_after((i % 3) * MS));
+    t_sleep_ms(20);
+}
+
+/* Port of Go's time/sleep_test.go TestReset (and the Stop results of
+ * TestTimerStopStress): reset and stop report whether the timer was
+ * pending, and the timer fires at the new time. */
+Test(timer, go_TestReset_and_stop_results) {
+    goc_timer *t = goc_timer_new(30 * MS);
+    t_sleep_ms(10);
+    cr_assert(goc_timer_reset(t, 50 * MS), "active timer: reset is true");
+    t_sleep_ms(35);                       /* past the first deadline */
+    cr_assert_eq(goc_chan_len(goc_timer_chan(t)), 0, "the old schedule did not fire");
+    int64_t v;
+    cr_assert_eq(goc_chan_recv(goc_timer_chan(t), &v), GOC_OK);
+    cr_assert_not(goc_timer_stop(t), "fired and received: stop is false");
+    cr_assert_not(goc_timer_reset(t, MS));
+    t_sleep_ms(20);
+    cr_assert(goc_timer_stop(t), "fired but not received: still pending (Go 1.23)");
+    cr_assert_eq(goc_chan_try_recv(goc_timer_chan(t), &v), GOC_WOULDBLOCK, "stop emptied it");
+    cr_assert_not(goc_timer_stop(t));
+    goc_timer_free(t);
+
+    t = goc_timer_new(-5);                /* negative: fires at once */
+    cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), &v, 5 * GOC_SECOND), GOC_OK);
+    goc_timer_free(t);
+    cr_assert_null(goc_timer_chan(NULL));
+    cr_assert_not(goc_timer_stop(NULL));
+    cr_assert_not(goc_timer_reset(NULL, MS));
+    goc_timer_free(NULL);
+}
+
+/* Go 1.23's guarantee (Go's time/sleep_test.go testTimerChan, "no stale
+ * values"): thousands of rounds of reset racing the timer's own firing;
+ * after reset returns, a value received must come from the new schedule,
+ * that is, be no earlier than the reset's start + the new duration. */
+Test(timer, no_stale_value_after_reset_or_stop) {
+    goc_timer *t = goc_timer_new(0);
+    int rounds = T_ITERS(5000);
+    for (int i = 0; i < rounds; i++) {
+        /* let the old schedule be anywhere: not fired, firing, fired */
+        goc_duration old = (goc_duration)(i % 5) * 20 * GOC_MICROSECOND;
+        goc_timer_reset(t, old);
+        for (volatile int k = 0; k < (i % 7) * 200; k++) {}
+        int64_t before = goc_now();
+        goc_timer_reset(t, 100 * GOC_MICROSECOND);
+        int64_t v;
+        cr_assert_eq(goc_chan_recv(goc_timer_chan(t), &v), GOC_OK);
+        cr_assert_geq(v, before + 100 * GOC_MICROSECOND, "round %d: a stale value from the old schedule", i);
+        /* and stop: nothing at all arrives afterwards */
+        goc_timer_reset(t, (goc_duration)(i % 3) * 10 * GOC_MICROSECOND);
+        for (volatile int k = 0; k < (i % 5) * 300; k++) {}
+        goc_timer_stop(t);
+        cr_assert_eq(goc_chan_try_recv(goc_timer_chan(t), &v), GOC_WOULDBLOCK, "round %d: value after stop", i);
+    }
+    int64_t v;
+    cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), &v, 5 * MS), GOC_TIMEOUT);
+    goc_timer_free(t);
+}
+
+/* Go's old idiom `if (!t.Stop()) { <-t.C }` must never block (Go 1.23). */
+Test(timer, stop_then_drain_idiom_never_blocks) {
+    for (int i = 0; i < T_ITERS(2000); i++) {
+        goc_timer *t = goc_timer_new((goc_duration)(i % 4) * 25 * GOC_MICROSECOND);
+        for (volatile int k = 0; k < (i % 9) * 100; k++) {}
+        if (!goc_timer_stop(t)) {
+            int64_t v;
+            /* nothing to drain: try finds nothing, not even late */
+            cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), &v, GOC_MILLISECOND), GOC_TIMEOUT);
+        }
+        goc_timer_free(t);
+    }
+}
+
+/* A receiver blocked on the timer while another thread stops it: it gets
+ * nothing from the stopped timer, and the timer works in select. */
+static goc_timer *race_t;
+static void *blocked_receiver(void *arg) {
+    (void)arg;
+    int64_t v;
+    goc_case cs[1] = { goc_recv_case(goc_timer_chan(race_t), &v) };
+    *(int *)arg = goc_select_timeout(cs, 1, 100 * MS);
+    return NULL;
+}
+
+Test(timer, stop_with_a_receiver_blocked_in_select) {
+    race_t = goc_timer_new(GOC_SECOND);
+    int result = 99;
+    t_threads th = {0};
+    t_spawn(&th, blocked_receiver, &result);
+    t_sleep_ms(10);
+    cr_assert(goc_timer_stop(race_t));
+    t_join(&th);
+    cr_assert_eq(result, GOC_TIMEOUT);
+    goc_timer_reset(race_t, 5 * MS);
+    t_spawn(&th, blocked_receiver, &result);
+    t_join(&th);
+    cr_assert_eq(result, 0, "fired into the select");
+    goc_timer_free(race_t);
+}
+
+/* Port of Go's time/tick_test.go TestTicker: ticks come at the period; a
+ * reset to another period takes effect; stop ends them. */
+Test(timer, go_TestTicker) {
+    goc_duration period = 5 * MS;
+    int count = 10;
+    goc_ticker *tk = goc_ticker_new(period);
+    cr_assert_not_null(tk);
+    int64_t t0 = goc_now(), v;
+    for (int i = 0; i < count; i++) cr_assert_eq(goc_chan_recv(goc_ticker_chan(tk), &v), GOC_OK);
+    int64_t dt = goc_now() - t0;
+    cr_assert_geq(dt, count * period);
+    cr_assert_lt(dt, 50 * count * period, "ticks far too slow: %lld ns", (long long)dt);
+    goc_ticker_reset(tk, 2 * period);
+    t0 = goc_now();
+    for (int i = 0; i < count / 2; i++) goc_chan_recv(goc_ticker_chan(tk), &v);
+    cr_assert_geq(goc_now() - t0, count / 2 * 2 * period);
+    goc_ticker_stop(tk);
+    cr_assert_eq(goc_chan_recv_timeout(goc_ticker_chan(tk), &v, 4 * period), GOC_TIMEOUT, "a tick after stop");
+    goc_ticker_free(tk);
+}
+
+/* Port of Go's time/tick_test.go TestNewTickerLtZeroDuration and
+ * TestTickerResetLtZeroDuration (Go panics; goc answers EINVAL). */
+Test(timer, go_TestNewTickerLtZeroDuration) {
+    errno = 0;
+    cr_assert_null(goc_ticker_new(-1));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(goc_ticker_new(0));
+    goc_ticker *tk = goc_ticker_new(GOC_SECOND);
+    errno = 0;
+    goc_ticker_reset(tk, 0);
+    cr_assert_eq(errno, EINVAL);
+    int64_t v;
+    cr_assert_eq(goc_chan_try_recv(goc_ticker_chan(tk), &v), GOC_WOULDBLOCK, "unchanged: no tick yet");
+    goc_ticker_free(tk);
+    goc_ticker_stop(NULL);
+    goc_ticker_reset(NULL, MS);
+    goc_ticker_free(NULL);
+    cr_assert_null(goc_ticker_chan(NULL));
+}
+
+/* A slow receiver finds one tick waiting, the missed ones dropped, and the
+ * schedule going on from now (Go's ticker drops ticks). */
+Test(timer, ticker_drops_ticks_for_a_slow_receiver) {
+    goc_ticker *tk = goc_ticker_new(2 * MS);
+    t_sleep_ms(50);                         /* ~25 periods */
+    cr_assert_eq(goc_chan_len(goc_ticker_chan(tk)), 1, "one tick waits, not 25");
+    int64_t v1, v2;
+    goc_chan_recv(goc_ticker_chan(tk), &v1);
+    int64_t t0 = goc_now();
+    goc_chan_recv(goc_ticker_chan(tk), &v2);
+    cr_assert_lt(goc_now() - t0, 40 * MS, "the next tick is a period away, not a backlog");
+    cr_assert_gt(v2, v1);
+    goc_ticker_free(tk);
+}
+
+/* Tickers and timers stopped and reset from many threads at once. */
+static void *churn(void *arg) {
+    (void)arg;
+    for (int i = 0; i < T_ITERS(20000); i++) {
+        goc_timer *t = goc_timer_new((goc_duration)(i % 50) * GOC_MICROSECOND);
+        if (i % 3 == 0) goc_timer_reset(t, GOC_SECOND);
+        goc_timer_stop(t);
+        goc_timer_free(t);
+    }
+    return NULL;
+}
+
+Test(timer, churn_from_many_threads) {
+    t_threads th = {0};
+    for (int i = 0; i < 4; i++) t_spawn(&th, churn, NULL);
+    t_join(&th);
+    /* the timer thread still works */
+    goc_timer *t = goc_timer_new(MS);
+    cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), NULL, 5 * GOC_SECOND), GOC_OK);
+    goc_timer_free(t);
+}
+
+/* A million (a hundred thousand under the sanitizers' T_SCALE) timers far
+ * in the future cost no CPU: the timer thread sleeps. */
+Test(timer, many_far_timers_leave_the_timer_thread_idle) {
+    int n = 1000000 / T_SCALE;
+    goc_timer **ts = malloc((size_t)n * sizeof *ts);
+    cr_assert_not_null(ts);
+    for (int i = 0; i < n; i++) cr_assert_not_null(ts[i] = goc_timer_new(3600 * GOC_SECOND + i));
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    t_sleep_ms(300);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    int64_t cpu = (c1.tv_sec - c0.tv_sec) * GOC_SECOND + (c1.tv_nsec - c0.tv_nsec);
+    cr_assert_lt(cpu, 30 * MS, "the process used %lld ns of CPU while timers waited", (long long)cpu);
+    for (int i = 0; i < n; i++) goc_timer_free(ts[i]);
+    free(ts);
+}
