@@ -105,9 +105,12 @@ $(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)
 $(B)/bench/bench_chan: bench/bench_chan.c bench/bench.h $(HEADERS)
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -Wall -Wextra $(CPPFLAGS) -O2 -DNDEBUG $< -o $@ $(LDLIBS)
-$(B)/bench/bench_go: bench/go/bench_sync.go bench/go/bench_chan.go
+$(B)/bench/bench_pool: bench/bench_pool.c bench/bench.h $(HEADERS)
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -Wall -Wextra $(CPPFLAGS) -O2 -DNDEBUG $< -o $@ $(LDLIBS)
+$(B)/bench/bench_go: bench/go/bench_sync.go bench/go/bench_chan.go bench/go/bench_pool.go
 	@mkdir -p $(B)/bench $(B)/gocache
-	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go bench_chan.go
+	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go bench_chan.go bench_pool.go
 
 # The crossbeam-channel peer: Rust, built offline from Debian's crate sources.
 $(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.toml bench/crossbeam/.cargo/config.toml
@@ -115,7 +118,7 @@ $(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.to
 	cd bench/crossbeam && CARGO_TARGET_DIR=$(CURDIR)/$(B)/cargo cargo build --release --quiet
 	cp $(B)/cargo/release/bench_crossbeam $@
 
-BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_go $(B)/bench/bench_crossbeam
+BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool $(B)/bench/bench_go $(B)/bench/bench_crossbeam
 bench: deps-bench $(BENCH_BINS)
 	@sh bench/run.sh $(B)/bench
 

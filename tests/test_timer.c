@@ -243,15 +243,15 @@ Test(timer, stop_with_a_receiver_blocked_in_select) {
 Test(timer, go_TestTicker) {
     goc_duration period = 5 * MS;
     int count = 10;
+    int64_t t0 = goc_now(), v;
     goc_ticker *tk = goc_ticker_new(period);
     cr_assert_not_null(tk);
-    int64_t t0 = goc_now(), v;
     for (int i = 0; i < count; i++) cr_assert_eq(goc_chan_recv(goc_ticker_chan(tk), &v), GOC_OK);
     int64_t dt = goc_now() - t0;
     cr_assert_geq(dt, count * period);
     cr_assert_lt(dt, 50 * count * period, "ticks far too slow: %lld ns", (long long)dt);
-    goc_ticker_reset(tk, 2 * period);
     t0 = goc_now();
+    goc_ticker_reset(tk, 2 * period);
     for (int i = 0; i < count / 2; i++) goc_chan_recv(goc_ticker_chan(tk), &v);
     cr_assert_geq(goc_now() - t0, count / 2 * 2 * period);
     goc_ticker_stop(tk);

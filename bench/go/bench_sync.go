@@ -229,6 +229,10 @@ func main() {
 		{"chan_mpmc_unbuf", func() { prodCons("chan_mpmc_unbuf", 4, 4, 0, 400000/scale) }},
 		{"select_fanin", selectFanin},
 		{"select_timeout_idle", selectTimeoutIdle},
+		{"freelist_getput", freelistGetput},
+		{"timer_churn", timerChurn},
+		{"timers_many_fire", timersManyFire},
+		{"spawn_wait", spawnWait},
 	} {
 		if strings.Contains(w.name, only) {
 			w.run()
