@@ -169,14 +169,28 @@ GOC_DEF void  goc_pool_free(goc_pool *p);
  * The spawner writes fn/arg, then swaps the word to WORK (release, so the
  * thread's acquire load of WORK sees fn/arg) and wakes it only if the old
  * state was PARKED: a thread that is still spinning costs no system call.
- * Only when nobody is idle does a spawn create a thread. Popping the most
- * recently idle thread keeps hot threads busy and lets the others reach
- * their keep-alive and exit: a thread that timed out takes the lock, and
- * if it is still on the list, unlinks itself and exits; if a spawner
- * popped it in the meantime, it waits for the WORK that follows.
- * The spawner hands over (swap and wake) while it holds the lock, so a
- * thread that later takes the lock to exit knows no spawner still touches
- * its record: the record can be freed.
+ * Popping the most recently idle thread keeps hot threads busy and lets
+ * the others reach their keep-alive and exit: a thread that timed out
+ * takes the lock, and if it is still on the list, unlinks itself and
+ * exits; if a spawner popped it in the meantime, it waits for the WORK
+ * that follows. The spawner hands over (swap and wake) while it holds the
+ * lock, so a thread that later takes the lock to exit knows no spawner
+ * still touches its record: the record can be freed.
+ *
+ * With nobody idle, a new thread helps only while some core has no task
+ * thread: below that (live - idle < cores) the spawn starts a thread;
+ * above it, the task goes into a FIFO run queue (a ring under the same
+ * lock) that threads empty before they go idle, as Go's scheduler queues
+ * goroutines for its Ps. Invariant: the queue is non-empty only while no
+ * thread is idle (a spawn hands to an idle thread first; a thread checks
+ * the queue before it goes idle, both under the lock).
+ * A queue could starve if every running task blocked, say waiting for a
+ * queued one: Go has sysmon for that, and goc a monitor thread (started
+ * by the first queued task, asleep while the queue is empty). Every
+ * GOC__GO_TICK it checks whether a queued task was taken since its last
+ * look; if none was, it starts threads for queued tasks, one more per
+ * stalled tick. So there is no cap on tasks running at once, and a burst
+ * of short tasks costs a queue push each, not a pthread_create.
  *
  * Worker pool: a goc channel of {fn, arg} jobs (its capacity is the
  * queue bound, so submit is a channel send with all its forms) read by n
@@ -201,7 +215,7 @@ GOC_DEF void  goc_pool_free(goc_pool *p);
  * are still alive; the key's destructor hands an exiting thread's cache
  * back to the store.
  *
- * Lock order: goc_go's idle lock, a pool's lock and the workers' close
+ * Lock order: goc_go's lock, a pool's lock and the workers' close
  * lock are leaves (channel calls happen outside them).
  */
 
@@ -209,6 +223,7 @@ GOC_DEF void  goc_pool_free(goc_pool *p);
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef GOC_GO_IDLE
 #define GOC_GO_IDLE (3 * GOC_SECOND)
@@ -230,13 +245,25 @@ typedef struct goc__gthread {
     goc_atomic_u32 state;
 } goc__gthread;
 
+typedef struct goc__gtask { void (*fn)(void *); void *arg; goc_waitgroup *wg; } goc__gtask;
+
 static struct {
     goc_mutex lock;
     goc__gthread *idle;                 /* most recently idle first */
     size_t nidle, live;                 /* under the lock */
+    goc__gtask *q;                      /* run queue: a ring (under the lock) */
+    size_t qhead, qlen, qcap;
+    uint64_t qpops;                     /* tasks taken from the queue so far */
+    size_t ncpu;                        /* 0 until the first spawn */
+    bool mon_started, mon_parked;
+    goc_atomic_u32 mon_word;            /* bumped to wake the monitor */
     goc_atomic_u64 spawns, created;
     goc_atomic_i64 keep;                /* keep-alive; 0 means GOC_GO_IDLE */
 } goc__go;
+
+#ifndef GOC__GO_TICK
+#define GOC__GO_TICK (50 * GOC_MICROSECOND)   /* the monitor's look at the queue */
+#endif
 
 GOC_DEF void goc_go_set_idle(goc_duration d) {
     goc_atomic_i64_store(&goc__go.keep, d > 0 ? d : 1);
@@ -260,18 +287,16 @@ static void goc__go_unlink(goc__gthread *t) {    /* under the lock */
     goc__go.nidle--;
 }
 
-/* Put a thread whose task returned on the idle list. */
-static void goc__go_enlist(goc__gthread *t) {
+/* Put a thread whose task returned on the idle list (under the lock). */
+static void goc__go_enlist_locked(goc__gthread *t) {
     /* relaxed: nobody reads the state until a spawner pops t, under the lock */
     goc_atomic_u32_store_explicit(&t->state, GOC__GO_IDLE, GOC_RELAXED);
-    goc_mutex_lock(&goc__go.lock);
     t->prev = NULL;
     t->next = goc__go.idle;
     if (t->next) t->next->prev = t;
     goc__go.idle = t;
     t->idle = true;
     goc__go.nidle++;
-    goc_mutex_unlock(&goc__go.lock);
 }
 
 /* Wait on the idle list for a task. false: the keep-alive ran out and the
@@ -321,24 +346,125 @@ static bool goc__go_await(goc__gthread *t) {
     }
 }
 
+static goc__gtask goc__go_qpop(void) {              /* under the lock; qlen > 0 */
+    goc__gtask task = goc__go.q[goc__go.qhead];
+    goc__go.qhead = (goc__go.qhead + 1) % goc__go.qcap;
+    goc__go.qlen--;
+    goc__go.qpops++;
+    return task;
+}
+
+static bool goc__go_qpush(goc__gtask task) {          /* under the lock */
+    if (goc__go.qlen == goc__go.qcap) {
+        size_t cap = goc__go.qcap ? goc__go.qcap * 2 : 256;
+        goc__gtask *q = (goc__gtask *)GOC_MALLOC(cap * sizeof *q);
+        if (!q) return false;
+        for (size_t i = 0; i < goc__go.qlen; i++) q[i] = goc__go.q[(goc__go.qhead + i) % goc__go.qcap];
+        GOC_FREE(goc__go.q);
+        goc__go.q = q;
+        goc__go.qhead = 0;
+        goc__go.qcap = cap;
+    }
+    goc__go.q[(goc__go.qhead + goc__go.qlen++) % goc__go.qcap] = task;
+    return true;
+}
+
 static void *goc__go_main(void *p) {
     goc__gthread *t = (goc__gthread *)p;
-    do {
-        void (*fn)(void *) = t->fn;
-        void *arg = t->arg;
-        goc_waitgroup *wg = t->wg;
-        fn(arg);
+    goc__gtask task = { t->fn, t->arg, t->wg };
+    for (;;) {
+        task.fn(task.arg);
+        goc_mutex_lock(&goc__go.lock);
+        if (goc__go.qlen) {                 /* queued work first */
+            goc__gtask next = goc__go_qpop();
+            goc_mutex_unlock(&goc__go.lock);
+            if (task.wg) goc_wg_done(task.wg);
+            task = next;
+            continue;
+        }
         /* Idle before done(): the waiter's next spawn then finds this
          * thread, awake and spinning, instead of one that sleeps. */
-        goc__go_enlist(t);
-        if (wg) goc_wg_done(wg);
-    } while (goc__go_await(t));
+        goc__go_enlist_locked(t);
+        goc_mutex_unlock(&goc__go.lock);
+        if (task.wg) goc_wg_done(task.wg);
+        if (!goc__go_await(t)) break;
+        task.fn = t->fn;
+        task.arg = t->arg;
+        task.wg = t->wg;
+    }
     GOC_FREE(t);
+    return NULL;
+}
+
+/* Start a thread for task; the caller counted it in live. */
+static bool goc__go_start(goc__gtask task) {
+    goc__gthread *t = (goc__gthread *)GOC_CALLOC(1, sizeof *t);
+    if (!t) return false;
+    t->fn = task.fn;
+    t->arg = task.arg;
+    t->wg = task.wg;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+#ifdef GOC_GO_STACK_SIZE
+    pthread_attr_setstacksize(&attr, GOC_GO_STACK_SIZE);
+#endif
+    pthread_t id;
+    int rc = pthread_create(&id, &attr, goc__go_main, t);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) { GOC_FREE(t); return false; }
+    goc_atomic_u64_add(&goc__go.created, 1);
+    return true;
+}
+
+/* The monitor: while tasks wait in the queue, it looks every tick whether
+ * any was taken since the last look. None: every thread is stuck in a
+ * task (blocked, perhaps waiting for a queued one), so it starts threads
+ * for queued tasks, more at each stalled tick (1, 2, 3...), so that
+ * 10,000 tasks that wait on each other are all running within a few
+ * hundred ticks. With the queue empty it sleeps until a spawn queues. */
+static void *goc__go_monitor(void *unused) {
+    (void)unused;
+    uint64_t last = 0;
+    size_t stalls = 0;
+    goc__gtask batch[32];
+    for (;;) {
+        goc_mutex_lock(&goc__go.lock);
+        if (!goc__go.qlen) {
+            goc__go.mon_parked = true;
+            uint32_t seen = goc_atomic_u32_load(&goc__go.mon_word);
+            goc_mutex_unlock(&goc__go.lock);
+            goc_wait_u32(&goc__go.mon_word, seen, GOC_FOREVER);
+            stalls = 0;
+            last = UINT64_MAX;
+            continue;
+        }
+        size_t n = 0;
+        if (goc__go.qpops == last) {
+            if (stalls < 32) stalls++;
+            while (n < stalls && goc__go.qlen) batch[n++] = goc__go_qpop();
+            goc__go.live += n;
+        } else {
+            stalls = 0;
+        }
+        last = goc__go.qpops;
+        goc_mutex_unlock(&goc__go.lock);
+        for (size_t i = 0; i < n; i++) {
+            if (goc__go_start(batch[i])) continue;
+            goc_mutex_lock(&goc__go.lock);      /* no thread: back in the queue */
+            goc__go.live--;
+            goc__go_qpush(batch[i]);            /* room: it was just taken out */
+            goc_mutex_unlock(&goc__go.lock);
+        }
+        goc_atomic_u32 tick = {0};
+        goc_wait_u32(&tick, 0, GOC__GO_TICK);
+    }
     return NULL;
 }
 
 static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
     if (!fn) return GOC_EINVAL;
+    goc__gtask task = { fn, arg, wg };
     goc_mutex_lock(&goc__go.lock);
     goc__gthread *t = goc__go.idle;
     if (t) {
@@ -352,33 +478,43 @@ static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
         goc_atomic_u64_add(&goc__go.spawns, 1);
         return GOC_OK;
     }
+    if (!goc__go.ncpu) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        goc__go.ncpu = n > 0 ? (size_t)n : 1;
+    }
+    /* Every core busy with a task: a new thread would only queue for a
+     * core. Queue the task instead; a thread that finishes takes it, and
+     * the monitor starts threads if the running ones are stuck. */
+    if (goc__go.live - goc__go.nidle >= goc__go.ncpu) {
+        bool ok = true;
+        if (!goc__go.mon_started) {
+            pthread_attr_t attr;
+            pthread_t id;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            ok = pthread_create(&id, &attr, goc__go_monitor, NULL) == 0;
+            pthread_attr_destroy(&attr);
+            goc__go.mon_started = ok;
+        }
+        if (ok && goc__go_qpush(task)) {
+            if (goc__go.mon_parked) {
+                goc__go.mon_parked = false;
+                goc_atomic_u32_add(&goc__go.mon_word, 1);
+                goc_wake_one(&goc__go.mon_word);
+            }
+            goc_mutex_unlock(&goc__go.lock);
+            goc_atomic_u64_add(&goc__go.spawns, 1);
+            return GOC_OK;
+        }
+    }
     goc__go.live++;       /* counted before the thread exists: it may idle at once */
     goc_mutex_unlock(&goc__go.lock);
-
-    t = (goc__gthread *)GOC_CALLOC(1, sizeof *t);
-    int rc = ENOMEM;
-    if (t) {
-        t->fn = fn;
-        t->arg = arg;
-        t->wg = wg;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-#ifdef GOC_GO_STACK_SIZE
-        pthread_attr_setstacksize(&attr, GOC_GO_STACK_SIZE);
-#endif
-        pthread_t id;
-        rc = pthread_create(&id, &attr, goc__go_main, t);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) GOC_FREE(t);
-    }
-    if (rc != 0) {
+    if (!goc__go_start(task)) {
         goc_mutex_lock(&goc__go.lock);
         goc__go.live--;
         goc_mutex_unlock(&goc__go.lock);
-        return rc == EINVAL ? GOC_EINVAL : GOC_ENOMEM;
+        return GOC_ENOMEM;
     }
-    goc_atomic_u64_add(&goc__go.created, 1);
     goc_atomic_u64_add(&goc__go.spawns, 1);
     return GOC_OK;
 }
