@@ -355,6 +355,15 @@ static size_t goc__tm_chan_offset(void) {
     return (sizeof(goc_ticker) + a - 1) / a * a;
 }
 
+/* Schedule a new timer (its when set); false: no memory or no timer thread. */
+static bool goc__tm_arm(goc_timer *t) {
+    t->idx = GOC__TM_NONE;
+    goc_mutex_lock(&goc__tm.lock);
+    bool ok = goc__tm_add(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    return ok;
+}
+
 /* A timer or ticker and its one-slot channel in one block. */
 static goc_timer *goc__tm_new(int64_t when, goc_duration period) {
     size_t off = goc__tm_chan_offset();
@@ -364,10 +373,7 @@ static goc_timer *goc__tm_new(int64_t when, goc_duration period) {
     t->ch = goc_chan_init((char *)t + off, sizeof(int64_t), 1);
     t->when = when;
     t->period = period;
-    t->idx = GOC__TM_NONE;
-    goc_mutex_lock(&goc__tm.lock);
-    bool ok = goc__tm_add(t);
-    goc_mutex_unlock(&goc__tm.lock);
+    bool ok = goc__tm_arm(t);
     if (!ok) { goc_chan_free(t->ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
     return t;
 }
@@ -410,10 +416,7 @@ GOC_DEF goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg)
     t->fn = fn;
     t->arg = arg;
     t->when = goc__tm_when(d);
-    t->idx = GOC__TM_NONE;
-    goc_mutex_lock(&goc__tm.lock);
-    bool ok = goc__tm_add(t);
-    goc_mutex_unlock(&goc__tm.lock);
+    bool ok = goc__tm_arm(t);
     if (!ok) { GOC_FREE(t); errno = ENOMEM; return NULL; }
     return t;
 }
@@ -426,10 +429,7 @@ GOC_DEF goc_chan *goc_after(goc_duration d) {
     t->ch = ch;
     t->self_owned = true;
     t->when = goc__tm_when(d);
-    t->idx = GOC__TM_NONE;
-    goc_mutex_lock(&goc__tm.lock);
-    bool ok = goc__tm_add(t);
-    goc_mutex_unlock(&goc__tm.lock);
+    bool ok = goc__tm_arm(t);
     if (!ok) { goc_chan_free(ch); goc_chan_free(ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
     return ch;
 }
