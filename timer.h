@@ -339,9 +339,14 @@ static void *goc__tm_main(void *unused) {
 
         for (size_t i = 0; i < ncalls; i++)
             if (goc_go(calls[i].fn, calls[i].arg) != GOC_OK) calls[i].fn(calls[i].arg);   /* no thread: run it here */
-        if (!more) {
-            goc_duration left = next == INT64_MAX ? GOC_FOREVER : next - goc_nanotime();
-            if (left > 0 || left == GOC_FOREVER) goc_wait_u32(&goc__tm.word, seen, left);
+        if (!more && next == INT64_MAX) {
+            goc_wait_u32(&goc__tm.word, seen, GOC_FOREVER);
+        } else if (!more) {
+            /* Not folded into one call with GOC_FOREVER: that is -1, and a
+             * deadline just passed gives left == -1 now and then (it did:
+             * the thread slept for ever with 50,000 timers due). */
+            goc_duration left = next - goc_nanotime();
+            if (left > 0) goc_wait_u32(&goc__tm.word, seen, left);
         }
         goc_mutex_lock(&goc__tm.lock);
     }

@@ -57,6 +57,20 @@ Test(timer, many_timers_fire_in_deadline_order) {
     }
 }
 
+/* Tens of thousands of timers due within a few ms of each other: the
+ * timer thread once computed a wait of exactly -1 ns (GOC_FOREVER) for a
+ * deadline just passed and slept for ever. */
+Test(timer, dense_deadlines_all_fire) {
+    int n = T_ITERS(50000);
+    goc_timer **ts = malloc((size_t)n * sizeof *ts);
+    for (int i = 0; i < n; i++) ts[i] = goc_timer_new((goc_duration)(i % 200) * 50 * GOC_MICROSECOND);
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(ts[i]), NULL, 10 * GOC_SECOND), GOC_OK, "timer %d never fired", i);
+        goc_timer_free(ts[i]);
+    }
+    free(ts);
+}
+
 /* Port of Go's time/sleep_test.go TestAfterFunc: a callback that re-arms
  * itself through a fresh AfterFunc, ten times. */
 static goc_atomic_i64 af_i;
