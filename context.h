@@ -157,6 +157,7 @@ static goc_ctx goc__ctx_bg = { .kind = GOC__CTX_BACKGROUND };
 GOC_DEF goc_ctx *goc_ctx_background(void) { return &goc__ctx_bg; }
 
 GOC_DEF void goc_ctx_retain(goc_ctx *ctx) {
+    /* seq_cst like every count change: the last decrement must see all */
     if (ctx && ctx->kind != GOC__CTX_BACKGROUND) goc_atomic_i64_add(&ctx->refs, 1);
 }
 

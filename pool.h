@@ -266,6 +266,8 @@ static struct {
 #endif
 
 GOC_DEF void goc_go_set_idle(goc_duration d) {
+    /* seq_cst is more than needed: a thread reads it (relaxed) when it
+     * starts to wait; a value a little late changes one keep-alive only. */
     goc_atomic_i64_store(&goc__go.keep, d > 0 ? d : 1);
 }
 
@@ -497,6 +499,8 @@ static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
             goc__go.mon_started = ok;
         }
         if (ok && goc__go_qpush(task)) {
+            /* The bump is under the lock the monitor read the word under:
+             * its wait either sees it or is woken by it. */
             if (goc__go.mon_parked) {
                 goc__go.mon_parked = false;
                 goc_atomic_u32_add(&goc__go.mon_word, 1);
@@ -696,6 +700,8 @@ GOC_DEF void *goc_freelist_get(goc_freelist *f) {
             /* acquire: pairs with the put's release of stamp, so item is seen */
             intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - (pos + 1));
             if (dif == 0) {
+                /* relaxed: the position only claims the slot; the slot's
+                 * stamp (acquire above, release below) orders the item. */
                 if (goc_atomic_uptr_cas_weak_explicit(&f->head, &pos, pos + 1, GOC_RELAXED, GOC_RELAXED)) {
                     void *item = s->item;
                     /* release: our read of item is done before a put reuses the slot */
@@ -709,7 +715,7 @@ GOC_DEF void *goc_freelist_get(goc_freelist *f) {
             }
         }
     }
-    goc_atomic_uptr_add(&f->misses, 1);
+    goc_atomic_uptr_add(&f->misses, 1);     /* a count only: orders nothing */
     return GOC_MALLOC(f->item_size);
 }
 
@@ -722,6 +728,7 @@ GOC_DEF void goc_freelist_put(goc_freelist *f, void *item) {
             /* acquire: pairs with the get's release, so its read of item is over */
             intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - pos);
             if (dif == 0) {
+                /* relaxed: as in get, the stamp does the ordering */
                 if (goc_atomic_uptr_cas_weak_explicit(&f->tail, &pos, pos + 1, GOC_RELAXED, GOC_RELAXED)) {
                     s->item = item;
                     goc_atomic_uptr_store_explicit(&s->stamp, pos + 1, GOC_RELEASE);
