@@ -23,7 +23,7 @@ TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_s
 SELF_IMPL := test_hooks test_chan_alloc
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
-EXAMPLES := hello_sync hello_chan
+EXAMPLES := hello_sync hello_chan $(basename $(notdir $(wildcard examples/[0-9][0-9]_*.c)))
 CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
@@ -68,7 +68,7 @@ run-tests: $(TEST_BINS) $(EXAMPLES:%=$(B)/examples/%)
 	    echo "== $$t"; $(TEST_ENV) $$t $(CRITERION_FLAGS) || fail=1; \
 	done; \
 	for e in $(EXAMPLES:%=$(B)/examples/%); do \
-	    echo "== $$e"; $(TEST_ENV) $$e > $$e.out 2>&1 || { cat $$e.out; fail=1; }; \
+	    echo "== $$e"; $(TEST_ENV) timeout 120 $$e > $$e.out 2>&1 || { cat $$e.out; echo "FAILED: $$e"; fail=1; }; \
 	done; \
 	if [ $$fail = 0 ]; then echo "ALL SUITES PASSED"; else echo "SOME SUITES FAILED"; exit 1; fi
 
@@ -91,7 +91,7 @@ asan: deps-test
 	    TEST_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
 
 # ---- examples and demo ---------------------------------------------------
-$(B)/examples/%: examples/%.c $(HEADERS)
+$(B)/examples/%: examples/%.c examples/check.h $(HEADERS)
 	@mkdir -p $(B)/examples
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 

@@ -14,6 +14,11 @@
  * only when the receiver has it, so when `<-c` returns the sort is done and
  * its writes are visible (the send happens-before the receive completes).
  * goc: a channel of element size 0 carries no data, only the event.
+ *
+ * One thing Go does for you that C does not: the channel must outlive
+ * every call on it. The sender may still be inside goc_chan_send, on its
+ * way out, when the receiver already has the signal, so it gets a
+ * reference of its own (goc_chan_retain) and drops it when done.
  */
 #define GOC_IMPLEMENTATION
 #include "pool.h"
@@ -36,6 +41,7 @@ static void sort_in_background(void *arg) {
     struct sort_job *job = arg;
     qsort(job->list, job->n, sizeof *job->list, cmp_int);
     goc_chan_send(job->done, NULL);                  /* c <- 1 */
+    goc_chan_free(job->done);                        /* the sender's reference */
 }
 
 int main(void) {
@@ -45,6 +51,7 @@ int main(void) {
 
     struct sort_job job = { list, N, goc_chan_make(0, 0) };
     CHECK(job.done != NULL);
+    goc_chan_retain(job.done);                       /* one reference for the sorter */
     CHECK(goc_go(sort_in_background, &job) == GOC_OK);   /* go func() { ... }() */
 
     long busy = 0;                                   /* doSomethingForAWhile() */

@@ -60,16 +60,16 @@ static void handle(void *arg) {
     int one = 1;
     goc_chan_send(sem, &one);            /* sem <- 1 */
     process((int)(intptr_t)arg);
+    goc_atomic_i64_add(&alive, -1);      /* counted out before the slot is given back */
     goc_chan_recv(sem, NULL);            /* <-sem */
-    goc_atomic_i64_add(&alive, -1);
     goc_wg_done(&all_done);
 }
 
 /* Version 2: the caller took the slot before spawning. */
 static void handle_gated(void *arg) {
     process((int)(intptr_t)arg);
+    goc_atomic_i64_add(&alive, -1);      /* counted out before the slot is given back */
     goc_chan_recv(sem, NULL);            /* <-sem */
-    goc_atomic_i64_add(&alive, -1);
     goc_wg_done(&all_done);
 }
 

@@ -22,12 +22,13 @@
  *     }
  *
  * The buffered channel lets each piece signal and exit without waiting
- * for main to be ready; main counts the signals.
+ * for main to be ready; main counts the signals. Each piece holds a
+ * reference on the channel (goc_chan_retain), because it may still be on
+ * its way out of goc_chan_send when main has counted it and freed its own.
  */
 #define GOC_IMPLEMENTATION
 #include "pool.h"
 #include "check.h"
-#include <math.h>
 #include <unistd.h>
 
 enum { LEN = 1 << 20, MAX_CPU = 64 };
@@ -46,6 +47,7 @@ static void do_some(void *arg) {
     for (size_t i = p->i; i < p->n; i++) p->v[i] += op(p->u[i], p->v[i]);
     int one = 1;
     goc_chan_send(p->c, &one);                       /* c <- 1 */
+    goc_chan_free(p->c);                             /* this piece's reference */
 }
 
 static void do_all(double *v, const double *u, int ncpu) {
@@ -54,6 +56,7 @@ static void do_all(double *v, const double *u, int ncpu) {
     struct piece pieces[MAX_CPU];
     for (int i = 0; i < ncpu; i++) {
         pieces[i] = (struct piece){ v, u, (size_t)i * LEN / ncpu, (size_t)(i + 1) * LEN / ncpu, c };
+        goc_chan_retain(c);                          /* each piece holds the channel */
         CHECK(goc_go(do_some, &pieces[i]) == GOC_OK);
     }
     for (int i = 0; i < ncpu; i++) goc_chan_recv(c, NULL);   /* drain the channel */

@@ -54,12 +54,14 @@ static void client(void *arg) {
         goc_chan_send(server_chan, &b);                     /* serverChan <- b */
     }
     goc_chan_close(server_chan);
+    goc_chan_free(server_chan);                      /* the client's reference */
 }
 
 int main(void) {
     free_list = goc_freelist_new(sizeof(struct buffer), 100);
     server_chan = goc_chan_make(sizeof(struct buffer *), 0);
     CHECK(free_list && server_chan);
+    goc_chan_retain(server_chan);                    /* one for the client */
     CHECK(goc_go(client, NULL) == GOC_OK);
 
     long expect = 0;

@@ -37,6 +37,16 @@ static void send_later(void *arg) {
     msg m;
     snprintf(m.s, sizeof m.s, "%s", d->text);
     goc_chan_send(d->c, &m);             /* buffered (cap 1): never stuck if nobody listens */
+    goc_chan_free(d->c);                 /* the reference go_later gave us */
+}
+
+/* go func() { time.Sleep(delay); c <- text }(): the task gets its own
+   reference on c (it may still be leaving goc_chan_send when the receiver
+   frees its own); main waits for the tasks before it returns. */
+static goc_waitgroup senders;
+static void go_later(struct delayed *d) {
+    goc_chan_retain(d->c);
+    CHECK(goc_wg_go(&senders, send_later, d) == GOC_OK);
 }
 
 int main(void) {
@@ -44,7 +54,8 @@ int main(void) {
     CHECK(c1 && c2);
     int64_t start = goc_now();
     struct delayed one = { 50 * GOC_MILLISECOND, c1, "one" }, two = { 200 * GOC_MILLISECOND, c2, "two" };
-    CHECK(goc_go(send_later, &one) == GOC_OK && goc_go(send_later, &two) == GOC_OK);
+    go_later(&one);
+    go_later(&two);
 
     char order[2][16];
     for (int i = 0; i < 2; i++) {
@@ -61,7 +72,7 @@ int main(void) {
 
     /* A result that takes 200 ms, awaited for 50 ms through time.After. */
     struct delayed slow = { 200 * GOC_MILLISECOND, c1, "result 1" };
-    CHECK(goc_go(send_later, &slow) == GOC_OK);
+    go_later(&slow);
     msg res;
     goc_chan *after = goc_after(50 * GOC_MILLISECOND);  /* time.After(50 * time.Millisecond) */
     CHECK(after != NULL);
@@ -73,7 +84,7 @@ int main(void) {
 
     /* A result that takes 20 ms, awaited for up to 2 s: no timer channel needed. */
     struct delayed quick = { 20 * GOC_MILLISECOND, c2, "result 2" };
-    CHECK(goc_go(send_later, &quick) == GOC_OK);
+    go_later(&quick);
     goc_case cs2[1] = { goc_recv_case(c2, &res) };
     k = goc_select_timeout(cs2, 1, 2 * GOC_SECOND);
     printf("%s\n", k == 0 ? res.s : "timeout 2");
@@ -83,5 +94,6 @@ int main(void) {
     CHECK(strcmp(res.s, "result 1") == 0);
     goc_chan_free(c1);
     goc_chan_free(c2);
+    goc_wg_wait(&senders);
     return 0;
 }

@@ -47,12 +47,14 @@ static void long_job(void *arg) {
     goc_chan_free(work);
     goc_ticker_free(tk);                             /* defer ticker.Stop() */
     goc_chan_close(heartbeat);
+    goc_chan_free(heartbeat);                        /* the job's reference */
 }
 
 int main(void) {
     heartbeat = goc_chan_make(0, 1);
     CHECK(heartbeat != NULL);
     long ticks = 0, beats = 0;
+    goc_chan_retain(heartbeat);                      /* one for the job */
     CHECK(goc_go(long_job, &ticks) == GOC_OK);
     while (goc_chan_recv_timeout(heartbeat, NULL, GOC_SECOND) == GOC_OK) beats++;
     printf("heartbeat: %ld beats from a 150 ms job on a 10 ms ticker (%ld ticks)\n", beats, ticks);

@@ -62,6 +62,7 @@ static void broadcaster_run(void *arg) {
             currc = c;
         } else if (k == 1) {                         /* case r := <-listenc */
             goc_chan_send(reply, &currc);            /* r <- currc */
+            goc_chan_free(reply);                    /* the reference the listener gave us */
         } else {
             broadcast end = { NULL, 0 };
             goc_chan_send(currc, &end);
@@ -98,6 +99,7 @@ typedef struct { goc_chan *c; } receiver;
 static receiver broadcaster_listen(broadcaster *b) {
     goc_chan *reply = goc_chan_make(sizeof(goc_chan *), 1), *c = NULL;
     CHECK(reply != NULL);
+    goc_chan_retain(reply);                          /* for the broadcaster, who answers on it */
     goc_chan_send(b->listenc, &reply);
     goc_chan_recv(reply, &c);
     goc_chan_free(reply);
