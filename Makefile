@@ -1,5 +1,5 @@
 # goc — build, test, benchmark.
-#   make demo     build the examples and run a short showcase
+#   make demo     build the examples and run a short showcase (make examples: all of them)
 #   make test     header checks + the whole test suite (futex and GOC_NO_FUTEX)
 #   make tsan     the suite under ThreadSanitizer
 #   make asan     the suite under AddressSanitizer + UBSan
@@ -23,14 +23,14 @@ TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_s
 SELF_IMPL := test_hooks test_chan_alloc
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
-EXAMPLES := hello_sync hello_chan $(basename $(notdir $(wildcard examples/[0-9][0-9]_*.c)))
+EXAMPLES := $(basename $(notdir $(wildcard examples/[0-9][0-9]_*.c))) hello_sync hello_chan demo
 CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
 DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev
 
-.PHONY: all test tsan asan demo bench bench-syscalls deps-test deps-bench check-headers clean run-tests
+.PHONY: all test tsan asan demo examples bench bench-syscalls deps-test deps-bench check-headers clean run-tests
 all: $(TEST_BINS)
 
 deps-test:
@@ -95,8 +95,13 @@ $(B)/examples/%: examples/%.c examples/check.h $(HEADERS)
 	@mkdir -p $(B)/examples
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# The showcase; every example is built too (make test runs them all).
 demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
-	@for e in $(EXAMPLES); do $(B)/examples/$$e || exit 1; echo; done
+	@$(B)/examples/demo
+
+# Every example, with its output.
+examples: deps-test $(EXAMPLES:%=$(B)/examples/%)
+	@for e in $(EXAMPLES); do echo "== examples/$$e.c"; $(B)/examples/$$e || exit 1; echo; done
 
 # ---- benchmarks ------------------------------------------------------------
 $(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)
