@@ -30,7 +30,7 @@ TEST_LIBS ?= -lcriterion
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
 DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev
 
-.PHONY: all test tsan asan demo examples bench bench-syscalls deps-test deps-bench check-headers clean run-tests
+.PHONY: all test tsan asan demo examples readme-check bench-plot bench bench-syscalls deps-test deps-bench check-headers clean run-tests
 all: $(TEST_BINS)
 
 deps-test:
@@ -74,7 +74,11 @@ run-tests: $(TEST_BINS) $(EXAMPLES:%=$(B)/examples/%)
 
 test: deps-test
 	@sh scripts/check-headers.sh
-	@$(MAKE) --no-print-directory run-tests
+	@$(MAKE) --no-print-directory run-tests readme-check
+
+# Every code block of README.md compiles; those with a main() run.
+readme-check: $(B)/impl.o
+	@sh scripts/readme-check.sh $(B) $(CC)
 
 # Criterion cannot start under TSan (its issue #274), so this build runs the
 # same suites on tests/crit_shim.h, a minimal stand-in.
@@ -126,6 +130,11 @@ $(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.to
 BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool $(B)/bench/bench_go $(B)/bench/bench_crossbeam
 bench: deps-bench $(BENCH_BINS)
 	@sh bench/run.sh $(B)/bench
+
+# The chart in README.md, from the table of the last make bench.
+bench-plot:
+	@sh scripts/deps.sh gnuplot-nox
+	@sh scripts/bench-plot.sh $(B) docs/bench.png
 
 # Futex (and sched_yield) system calls per operation of each channel
 # workload, counted by strace on a reduced run (see bench/syscalls.sh).
