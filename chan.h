@@ -848,8 +848,16 @@ static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
  * partner on the other core answers within a few hundred nanoseconds, a
  * sleep and a wake cost tens of microseconds, so spinning a few
  * microseconds pays; past that the partner is probably not running, and
- * the core is better given away. GOC_SPIN scales it; 0: park at once. */
-#define GOC__CH_SPIN_CHECKS ((unsigned)GOC_SPIN * 16u)   /* ~25 ns each (a PAUSE) */
+ * the core is better given away. GOC_SPIN scales it; 0: park at once.
+ * The spin is measured in time, not in PAUSEs: a PAUSE costs 1 to 40 ns
+ * depending on the CPU, and a count tuned on one machine (160 PAUSEs,
+ * ~1.5 us on a 2026 Xeon VM) was too short on another: there an
+ * unbuffered ping-pong fell into sleep/wake convoys, 6-11 us a round trip;
+ * with 10 us of spin it is 0.6-0.9 us (5 us was not enough: ~1 us).
+ * GOC__CH_SPIN_CHECKS still bounds the ring's slot watch, where a miss
+ * costs only a retry. */
+#define GOC__CH_SPIN_NS     ((int64_t)GOC_SPIN * 1000)     /* 10 us by default */
+#define GOC__CH_SPIN_CHECKS ((unsigned)GOC_SPIN * 16u)
 #define GOC__CH_YIELDS      ((unsigned)GOC_SPIN / 2u)
 
 /* Wait until the claim word is final (DONE + ... or ABORTED) and return
@@ -863,14 +871,25 @@ static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
  * goc__chan_finish or goc__chq_claim, so the value copied for us is
  * visible. */
 static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline, bool abort) {
-    unsigned spins = 0;
+    unsigned spins = 0, yields = 0;
+    bool spinning = GOC__CH_SPIN_NS > 0;
+    int64_t spin_end = 0;
     for (;;) {
         uint32_t w = goc_atomic_u32_load_explicit(word, GOC_ACQUIRE);
         uint32_t s = w & ~GOC__CH_SLEEPING;
         if (s != GOC__CH_WAITING && s != GOC__CH_BUSY) return s;
-        if (spins < GOC__CH_SPIN_CHECKS + GOC__CH_YIELDS) {
-            if (spins++ < GOC__CH_SPIN_CHECKS) goc_cpu_relax();
-            else sched_yield();
+        if (spinning) {
+            if ((spins++ & 15u) == 0) {     /* a clock read every 16 checks */
+                int64_t now = goc_nanotime();
+                if (spins == 1) spin_end = now + GOC__CH_SPIN_NS;
+                else if (now >= spin_end) spinning = false;
+            }
+            goc_cpu_relax();
+            continue;
+        }
+        if (yields < GOC__CH_YIELDS) {
+            yields++;
+            sched_yield();
             continue;
         }
         goc_duration left = GOC_FOREVER;

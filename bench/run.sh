@@ -22,8 +22,10 @@ sync_w="mutex_contended rwmutex_read_mostly wg_uncontended once_done smap_mixed"
 pool_w="freelist_getput timer_churn timers_many_fire spawn_wait"
 chan_w="chan_uncontended chan_pingpong_unbuf chan_spsc_buf chan_mpmc_buf chan_mpmc_unbuf select_fanin select_timeout_idle"
 
-echo "# machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')"
-echo "# date: $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3), best of $rounds rounds"
+{
+    echo "# machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')"
+    echo "# date: $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3), best of $rounds rounds"
+} | tee "$out/header.txt"
 for w in $sync_w $chan_w $pool_w; do
     case " $sync_w " in *" $w "*) prog=bench_sync ;; *) prog=bench_chan ;; esac
     case " $pool_w " in *" $w "*) prog=bench_pool ;; esac

@@ -12,7 +12,7 @@ if [ ! -f "$table" ]; then
 fi
 data=$1/bench/results/plot.dat
 # workload goc pthread go crossbeam, "-" -> NaN (gnuplot leaves the bar out)
-awk 'NR > 1 && NF >= 5 { for (i = 2; i <= 5; i++) if ($i == "-") $i = "NaN"; print $1, $2, $3, $4, $5 }' \
+awk 'NR > 1 && NF >= 5 && $1 !~ /_KiB$/ { for (i = 2; i <= 5; i++) if ($i == "-") $i = "NaN"; print $1, $2, $3, $4, $5 }' \
     "$table" > "$data"
 when=$(sed -n 's/^# date: \([0-9-]*\).*/\1/p' "$1/bench/results/header.txt" 2>/dev/null || true)
 mkdir -p "$(dirname "$out")"
