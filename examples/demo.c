@@ -46,11 +46,11 @@ static void run_job(void *arg) {
 
 static void cancel_run(void *arg) { (void)arg; goc_ctx_cancel(run); }
 
-struct producer { goc_workers *pool; long submitted; };
+struct producer { goc_workers *pool; goc_atomic_i64 submitted; };   /* read by the progress line */
 static void produce(void *arg) {
     struct producer *p = arg;
     for (int i = 0; i < JOBS; i++)
-        if (goc_workers_submit(p->pool, run_job, &jobs[i]) == GOC_OK) p->submitted++;
+        if (goc_workers_submit(p->pool, run_job, &jobs[i]) == GOC_OK) goc_atomic_i64_add(&p->submitted, 1);
 }
 
 static void progress(long submitted, bool tty, int64_t start) {
@@ -86,16 +86,16 @@ int main(void) {
     goc_ticker *tick = goc_ticker_new(tty ? 100 * GOC_MILLISECOND : 500 * GOC_MILLISECOND);
     CHECK(run && pool && cancel && tick);
     int64_t start = goc_now();
-    struct producer p = { pool, 0 };
+    struct producer p = { .pool = pool };
     goc_waitgroup producing = {0};
     CHECK(goc_wg_go(&producing, produce, &p) == GOC_OK);
 
     /* Redraw on every tick until the pool has run every job. */
     while (goc_wg_wait_timeout(&producing, 0) == GOC_TIMEOUT || goc_workers_wait_timeout(pool, 0) == GOC_TIMEOUT) {
         goc_chan_recv(goc_ticker_chan(tick), NULL);
-        progress(p.submitted, tty, start);
+        progress((long)goc_atomic_i64_load(&p.submitted), tty, start);
     }
-    if (tty) progress(p.submitted, tty, start);
+    if (tty) progress((long)goc_atomic_i64_load(&p.submitted), tty, start);
     printf("\n%s", tty ? "\n" : "");
     goc_ticker_free(tick);
     goc_timer_free(cancel);
@@ -104,9 +104,10 @@ int main(void) {
     long d = (long)goc_atomic_i64_load(&done), t = (long)goc_atomic_i64_load(&timed_out),
          c = (long)goc_atomic_i64_load(&canceled);
     printf("run ended: %s\n", goc_strerror(goc_ctx_err(run)));
-    printf("submitted %ld = done %ld + timed out %ld + canceled %ld  %s\n", p.submitted, d, t, c,
-           p.submitted == d + t + c ? "(adds up)" : "(DOES NOT ADD UP)");
-    CHECK(p.submitted == JOBS && d + t + c == JOBS);
+    long submitted = (long)goc_atomic_i64_load(&p.submitted);
+    printf("submitted %ld = done %ld + timed out %ld + canceled %ld  %s\n", submitted, d, t, c,
+           submitted == d + t + c ? "(adds up)" : "(DOES NOT ADD UP)");
+    CHECK(submitted == JOBS && d + t + c == JOBS);
     CHECK(goc_ctx_err(run) == GOC_CANCELED && t > 0);
     goc_ctx_free(run);
     return 0;
