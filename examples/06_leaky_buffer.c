@@ -31,6 +31,9 @@
  * The free list "leaks": when it is full a returned buffer is simply
  * dropped (freed). goc_freelist is exactly that, without the select:
  * goc_freelist_get reuses or allocates, goc_freelist_put keeps or frees.
+ * (It also lets each thread keep its last few puts for its own next gets,
+ * so a thread that gets and puts touches no shared memory; here the
+ * server only puts, so it keeps its first four, then feeds the client.)
  */
 #define GOC_IMPLEMENTATION
 #include "pool.h"
@@ -80,8 +83,9 @@ int main(void) {
            (unsigned long long)c.gets, (unsigned long long)c.hits,
            (unsigned long long)(c.gets - c.hits));
     CHECK(expect == MESSAGES && c.gets == MESSAGES && c.puts == MESSAGES);
-    /* One buffer in the client's hands, one in the server's: never more than two fresh ones. */
-    CHECK(c.gets - c.hits <= 2);
+    /* One buffer in the client's hands, one in the server's, and the few the
+       server's thread keeps for itself: never more fresh ones than that. */
+    CHECK(c.gets - c.hits <= 2 + GOC_FREELIST_LOCAL);
     goc_freelist_free(free_list);
     goc_chan_free(server_chan);
     return 0;

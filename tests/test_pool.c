@@ -241,26 +241,46 @@ Test(pool, workers_misuse) {
 /* ---- leaky free list ------------------------------------------------------------- */
 
 Test(pool, freelist_reuses_and_counts) {
+    goc_freelist_counts k;
+#if GOC_FREELIST_LOCAL == 0            /* the ring alone (make matrix builds this) */
     goc_freelist *f = goc_freelist_new(64, 2);
     cr_assert_not_null(f);
     void *a = goc_freelist_get(f), *b = goc_freelist_get(f), *c = goc_freelist_get(f);
     cr_assert(a && b && c);
-    memset(a, 1, 64);
     goc_freelist_put(f, a);
     goc_freelist_put(f, b);
     goc_freelist_put(f, c);               /* no room: freed */
     void *x = goc_freelist_get(f), *y = goc_freelist_get(f);
-    cr_assert((x == a && y == b) || (x == b && y == a), "FIFO reuse of what was kept");
+    cr_assert(x == a && y == b, "FIFO reuse of what was kept");
+    goc_freelist_put(f, x);
+    goc_freelist_stats(f, &k);
+    cr_assert(k.gets == 5 && k.hits == 2 && k.puts == 4 && k.drops == 1);
+    goc_freelist_put(f, y);
+    goc_freelist_free(f);
+#elif GOC_FREELIST_LOCAL >= 2
+    /* max_free 2: this thread keeps its last 2 puts, the shared ring 2 more */
+    goc_freelist *f = goc_freelist_new(64, 2);
+    cr_assert_not_null(f);
+    void *it[5];
+    for (int i = 0; i < 5; i++) cr_assert_not_null(it[i] = goc_freelist_get(f));
+    memset(it[0], 1, 64);
+    for (int i = 0; i < 5; i++) goc_freelist_put(f, it[i]);   /* it[4]: no room, freed */
+    void *x = goc_freelist_get(f), *y = goc_freelist_get(f);
+    cr_assert(x == it[1] && y == it[0], "the thread's own cache first, last in first out");
+    void *z = goc_freelist_get(f), *w = goc_freelist_get(f);
+    cr_assert(z == it[2] && w == it[3], "then the ring, first in first out");
     goc_freelist_put(f, x);
     goc_freelist_put(f, NULL);            /* ignored */
-    goc_freelist_counts k;
     goc_freelist_stats(f, &k);
-    cr_assert_eq(k.gets, 5);
-    cr_assert_eq(k.hits, 2);
-    cr_assert_eq(k.puts, 4);
+    cr_assert_eq(k.gets, 9);
+    cr_assert_eq(k.hits, 4);
+    cr_assert_eq(k.puts, 6);
     cr_assert_eq(k.drops, 1);
     goc_freelist_put(f, y);
-    goc_freelist_free(f);                 /* frees x and y (ASan: no leak) */
+    goc_freelist_put(f, z);
+    goc_freelist_put(f, w);
+    goc_freelist_free(f);                 /* frees x, y (the cache), z, w (the ring): ASan, no leak */
+#endif
 
     goc_freelist *none = goc_freelist_new(16, 0);   /* keeps nothing */
     void *p = goc_freelist_get(none);
@@ -305,6 +325,38 @@ Test(pool, freelist_concurrent_get_put) {
     cr_assert_leq(k.gets - k.hits - k.drops, 4, "%llu items outstanding",
                   (unsigned long long)(k.gets - k.hits - k.drops));
     goc_freelist_free(shared_fl);
+}
+
+/* A thread's cache outlives the thread in the ring, and its counts in the stats. */
+static goc_freelist *exit_fl;
+static void *fl_put_three_and_exit(void *arg) {
+    (void)arg;
+    void *a = goc_freelist_get(exit_fl), *b = goc_freelist_get(exit_fl), *c = goc_freelist_get(exit_fl);
+    T_CHECK(a && b && c);
+    goc_freelist_put(exit_fl, a);
+    goc_freelist_put(exit_fl, b);
+    goc_freelist_put(exit_fl, c);         /* all three in this thread's cache */
+    return NULL;
+}
+
+Test(pool, freelist_thread_exit_hands_cache_to_ring) {
+    exit_fl = goc_freelist_new(32, 8);
+    cr_assert_not_null(exit_fl);
+    t_threads th = {0};
+    t_spawn(&th, fl_put_three_and_exit, NULL);
+    t_join(&th);
+    T_NO_FAILURES();
+    goc_freelist_counts k;
+    goc_freelist_stats(exit_fl, &k);
+    cr_assert(k.gets == 3 && k.hits == 0 && k.puts == 3 && k.drops == 0);
+    void *got[3];
+    for (int i = 0; i < 3; i++) got[i] = goc_freelist_get(exit_fl);
+    goc_freelist_stats(exit_fl, &k);
+    cr_assert(k.gets == 6 && k.hits == 3 && k.puts == 3 && k.drops == 0,
+              "gets %llu hits %llu puts %llu", (unsigned long long)k.gets,
+              (unsigned long long)k.hits, (unsigned long long)k.puts);
+    for (int i = 0; i < 3; i++) goc_freelist_put(exit_fl, got[i]);
+    goc_freelist_free(exit_fl);
 }
 
 /* ---- object pool ------------------------------------------------------------------ */
