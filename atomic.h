@@ -181,6 +181,9 @@ GOC_DEF int64_t goc_nanotime(void);
 #ifndef GOC_SPIN
 #define GOC_SPIN 10
 #endif
+/* GOC_SPIN as a value: a comparison against it then compiles without a
+ * warning when it is 0 (gcc's -Wtype-limits on "unsigned < 0"). */
+GOC_INLINE unsigned goc__spin_budget(void) { return (unsigned)GOC_SPIN; }
 
 #ifndef GOC_PANIC
 GOC_DEF void goc_panic_default(const char *msg);
@@ -224,7 +227,7 @@ typedef struct goc_backoff { unsigned step; } goc_backoff;
 
 /* One backoff round; false once the GOC_SPIN budget is used (park now). */
 GOC_INLINE bool goc_backoff_snooze(goc_backoff *b) {
-    if (b->step >= (unsigned)GOC_SPIN) return false;
+    if (b->step >= goc__spin_budget()) return false;
     if (b->step < GOC_BACKOFF_SPIN_LIMIT) {
         for (unsigned i = 0; i < (1u << b->step); i++) goc_cpu_relax();
     } else {
@@ -485,9 +488,20 @@ GOC_DEF void goc_panic_default(const char *msg) {
 
 #if defined(__linux__) && !defined(GOC_NO_FUTEX)
 /* ---- Linux: futex ------------------------------------------------------- */
-#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+/* The futex operations are a fixed part of the kernel's ABI; musl's
+ * toolchain (musl-gcc) does not see the kernel's headers, so they are
+ * spelled out here when <linux/futex.h> is missing. */
+#if defined(__has_include)
+#  if __has_include(<linux/futex.h>)
+#    include <linux/futex.h>
+#  endif
+#endif
+#ifndef FUTEX_WAIT_PRIVATE
+#  define FUTEX_WAIT_PRIVATE (0 | 128)   /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#  define FUTEX_WAKE_PRIVATE (1 | 128)   /* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
+#endif
 /* <unistd.h> declares syscall only under _DEFAULT_SOURCE, which is too late
  * to ask for when a plain goc include came first; the prototype is the one
  * glibc and musl both use. */

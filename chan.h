@@ -856,9 +856,9 @@ static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
  * with 10 us of spin it is 0.6-0.9 us (5 us was not enough: ~1 us).
  * GOC__CH_SPIN_CHECKS still bounds the ring's slot watch, where a miss
  * costs only a retry. */
-#define GOC__CH_SPIN_NS     ((int64_t)GOC_SPIN * 1000)     /* 10 us by default */
-#define GOC__CH_SPIN_CHECKS ((unsigned)GOC_SPIN * 16u)
-#define GOC__CH_YIELDS      ((unsigned)GOC_SPIN / 2u)
+#define GOC__CH_SPIN_NS     ((int64_t)goc__spin_budget() * 1000)   /* 10 us by default */
+#define GOC__CH_SPIN_CHECKS (goc__spin_budget() * 16u)
+#define GOC__CH_YIELDS      (goc__spin_budget() / 2u)
 
 /* Wait until the claim word is final (DONE + ... or ABORTED) and return
  * it. Spins first, checking the word at every step - unlike backoff

@@ -18,8 +18,11 @@ mode=${1:-all}
 [ $# -gt 0 ] && shift
 only=" $* "
 out=build/matrix
-mkdir -p "$out/inc/stb"
+mkdir -p "$out/inc/stb" "$out/inc32"
 cp /usr/include/stb/stb_ds.h "$out/inc/stb/"
+# gcc -m32 without gcc-multilib (which Debian cannot install beside the
+# cross compilers) lacks only <asm/...>; the x86 one serves both widths.
+ln -sfn /usr/include/x86_64-linux-gnu/asm "$out/inc32/asm"
 
 FULL="test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap test_chan test_select
       test_chan_stress test_goports test_pool test_timer test_context"
@@ -49,9 +52,9 @@ row() {
     tests=$FULL self=$SELF examples=$EXAMPLES
     [ "$set" = fast ] && tests=$FAST self= examples=
     [ "$set" = self ] && tests=
-    built=0 passed=0 failed=0 bfail=0
+    built=0 passed=0 failed=0 bfail=0 implok=1
     if [ -n "$tests" ] && ! $cc $cflags -c tests/impl.c -o "$d/impl.o" >> "$log" 2>&1; then
-        bfail=1; echo "   BUILD FAIL: tests/impl.c (see $log)"
+        bfail=1 implok=0; echo "   BUILD FAIL: tests/impl.c (see $log)"
     fi
     for t in $tests $self; do
         case " $SKIP " in *" $t "*) continue ;; esac
@@ -59,7 +62,8 @@ row() {
             *" $t "*) src="tests/$t.c" ;;
             *) src="tests/$t.c $d/impl.o" ;;
         esac
-        if [ $bfail = 0 ] && $cc $cflags $src -o "$d/$t" -pthread $LIBS >> "$log" 2>&1; then
+        case " $self " in *" $t "*) ;; *) [ $implok = 1 ] || continue ;; esac
+        if $cc $cflags $src -o "$d/$t" -pthread $LIBS >> "$log" 2>&1; then
             built=$((built + 1))
             if timeout 900 $runner "$d/$t" >> "$log" 2>&1; then passed=$((passed + 1))
             else failed=$((failed + 1)); echo "   FAIL: $t (see $log)"; fi
@@ -93,7 +97,7 @@ row clang-O2-c11        clang "-O2 -std=c11"   "" full
 row clang-Os-c17        clang "-Os -std=c17"   "" full
 row clang-O0-gnu11      clang "-O0 -std=gnu11" "" fast
 row musl-O2-c11         musl-gcc "-O2 -std=c11" "" full
-row i386-O2-c11         gcc   "-m32 -O2 -std=c11" "" full
+row i386-O2-c11         gcc   "-m32 -O2 -std=c11 -I$out/inc32" "" full
 # ---- options -----------------------------------------------------------------
 row no-futex            gcc   "-O2 -std=c11 -DGOC_NO_FUTEX" "" full
 row spin-0              gcc   "-O2 -std=c11 -DGOC_SPIN=0" "" full

@@ -61,9 +61,10 @@ Test(context, go_TestWithCancel) {
  * every kind, through value contexts too, with the parent's error. */
 Test(context, go_TestParentFinishesChild) {
     static int key;
+    static char v[] = "v";
     goc_ctx *parent = goc_ctx_with_cancel(goc_ctx_background());
     goc_ctx *cancel_child = goc_ctx_with_cancel(parent);
-    goc_ctx *value_child = goc_ctx_with_value(parent, &key, "v");
+    goc_ctx *value_child = goc_ctx_with_value(parent, &key, v);
     goc_ctx *timer_child = goc_ctx_with_timeout(value_child, 3600 * GOC_SECOND);
     goc_ctx *under_value = goc_ctx_with_cancel(value_child);
     cr_assert(cancel_child && value_child && timer_child && under_value);
@@ -74,7 +75,7 @@ Test(context, go_TestParentFinishesChild) {
         cr_assert(is_done(all[i]), "ctx %d not done", i);
         cr_assert_eq(goc_ctx_err(all[i]), GOC_CANCELED, "ctx %d", i);
     }
-    cr_assert_eq(goc_ctx_value(timer_child, &key), (void *)"v");
+    cr_assert_eq(goc_ctx_value(timer_child, &key), (void *)v);
     /* a child made after the parent ended starts ended */
     goc_ctx *late = goc_ctx_with_cancel(parent);
     cr_assert(is_done(late));
