@@ -4,6 +4,8 @@
 #   make tsan     the suite under ThreadSanitizer
 #   make asan     the suite under AddressSanitizer + UBSan
 #   make bench    benchmarks: goc against Go and pthreads, with ratios
+#   make matrix   the suite per compiler, C library, CPU (qemu) and option
+#   make size     .text bytes per module at -Os (x86_64, armhf)
 # Missing Debian packages are installed when run as root; otherwise make
 # stops and prints the apt-get command.
 
@@ -29,8 +31,13 @@ TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
 DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev
+# make matrix: musl, 32-bit x86 (without gcc-multilib, which Debian cannot
+# install beside the cross compilers), cross compilers and qemu-user.
+DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qemu-user \
+               gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
+               gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: all test tsan asan demo examples readme-check bench-plot bench bench-syscalls deps-test deps-bench check-headers clean run-tests
+.PHONY: all test tsan asan demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests
 all: $(TEST_BINS)
 
 deps-test:
@@ -106,6 +113,20 @@ demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
 # Every example, with its output.
 examples: deps-test $(EXAMPLES:%=$(B)/examples/%)
 	@for e in $(EXAMPLES); do echo "== examples/$$e.c"; $(B)/examples/$$e || exit 1; echo; done
+
+# ---- portability -------------------------------------------------------------
+# Every row of the matrix: compilers, C libraries, CPUs (qemu), options, C++.
+matrix:
+	@sh scripts/deps.sh $(DEPS_MATRIX)
+	@sh scripts/matrix.sh all
+# What CI runs: the x86_64 rows and one qemu row.
+matrix-ci:
+	@sh scripts/deps.sh $(DEPS_MATRIX)
+	@sh scripts/matrix.sh ci
+# .text bytes per module at -Os, x86_64 and armhf.
+size:
+	@sh scripts/deps.sh libstb-dev gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf
+	@sh scripts/size.sh
 
 # ---- benchmarks ------------------------------------------------------------
 $(B)/bench/bench_sync: bench/bench_sync.c bench/bench.h $(HEADERS)

@@ -486,6 +486,41 @@ GOC_DEF void goc_panic_default(const char *msg) {
     abort();
 }
 
+/* ---- wait/wake: the one part that differs per OS ------------------------
+ *
+ * Everything in goc that blocks ends in goc_wait_u32 / goc_wake_one /
+ * goc_wake_all, with futex semantics: wait returns at once unless *addr
+ * still equals expected (checked atomically with going to sleep, so no wake
+ * is lost), may return spuriously, and a wake of an address nobody waits
+ * on is harmless (even when its memory is gone). Below: Linux's futex,
+ * then the portable table, used everywhere else until a native port lands.
+ * A port writes these three functions and nothing more:
+ *
+ *   macOS 14.4+ (os/os_sync_wait_on_address.h):
+ *     wait:  os_sync_wait_on_address(addr, expected, 4, OS_SYNC_WAIT_ON_ADDRESS_NONE)
+ *            or, with a timeout, os_sync_wait_on_address_with_timeout(...,
+ *            OS_CLOCK_MACH_ABSOLUTE_TIME, ns); -1 with errno ETIMEDOUT = GOC_TIMEOUT,
+ *            EINTR/EFAULT: spurious.
+ *     wake:  os_sync_wake_by_address_any(addr, 4, OS_SYNC_WAKE_BY_ADDRESS_NONE),
+ *            os_sync_wake_by_address_all(...); ENOENT (nobody waited) is fine.
+ *   older macOS: the private but stable __ulock_wait(UL_COMPARE_AND_WAIT |
+ *     ULF_NO_ERRNO, addr, expected, timeout_us) and __ulock_wake(UL_COMPARE_AND_WAIT
+ *     [| ULF_WAKE_ALL], addr, 0), as libc++'s atomic::wait uses.
+ *   Windows 8+ (synchapi.h, Synchronization.lib):
+ *     wait:  WaitOnAddress(addr, &expected, 4, ms) (INFINITE for GOC_FOREVER;
+ *            round the timeout up); FALSE with GetLastError() == ERROR_TIMEOUT
+ *            = GOC_TIMEOUT.
+ *     wake:  WakeByAddressSingle(addr), WakeByAddressAll(addr).
+ *     The rest of goc uses pthreads (threads, keys, the table's mutexes):
+ *     on Windows that means winpthreads (MinGW), or a port of those calls to
+ *     CreateThread / FlsAlloc / SRW locks + condition variables.
+ *   FreeBSD: _umtx_op(addr, UMTX_OP_WAIT_UINT_PRIVATE, expected, ...) and
+ *     UMTX_OP_WAKE_PRIVATE; OpenBSD: futex(2) as Linux.
+ *
+ * Until then, those systems (and GOC_NO_FUTEX) park on the table: correct
+ * everywhere pthreads are, at the price of a mutex and a condition variable
+ * per sleep and wake. */
+
 #if defined(__linux__) && !defined(GOC_NO_FUTEX)
 /* ---- Linux: futex ------------------------------------------------------- */
 #include <sys/syscall.h>

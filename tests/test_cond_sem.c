@@ -124,7 +124,7 @@ Test(cond, guarded_queue_counts_every_value) {
     for (int i = 0; i < 3; i++) t_spawn(&t, consumer, &n);
     t_join(&t);
     cr_assert_eq(goc_atomic_i64_load(&g_count), 3L * n);
-    cr_assert_eq(goc_atomic_i64_load(&g_sum), 3L * n * (n + 1) / 2);
+    cr_assert_eq(goc_atomic_i64_load(&g_sum), (int64_t)3 * n * (n + 1) / 2);   /* 64-bit: long is 32 on i386 */
 }
 
 /* ---- Semaphore ---- */

@@ -1,6 +1,11 @@
 /* Helpers shared by the test suites: threads, time, scaling. */
 #ifndef GOC_TESTUTIL_H
 #define GOC_TESTUTIL_H
+/* nanosleep and friends under a strict -std=c11: musl hides them unless
+ * asked before the first system header (every suite includes this first). */
+#if !defined(_DEFAULT_SOURCE) && !defined(_GNU_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
 #ifdef GOC_TEST_SHIM            /* make tsan: see crit_shim.h */
 #include "crit_shim.h"
 #else
