@@ -4,6 +4,11 @@
  * GOC_FREE of memory goc did not get from GOC_MALLOC, crashes the suite. */
 #ifndef GOC_MATRIX_ALLOC_H
 #define GOC_MATRIX_ALLOC_H
+/* Included before everything (-include): ask for POSIX before the first
+ * system header, as goc's own headers would. */
+#if !defined(_DEFAULT_SOURCE) && !defined(_GNU_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
