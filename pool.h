@@ -668,10 +668,44 @@ GOC_DEF void goc_workers_free(goc_workers *w) {
     GOC_FREE(w);
 }
 
-/* ---- leaky free list ---------------------------------------------------- */
+/* ---- per-thread caches (free list and object pool) ----------------------- */
+
+/* The head of a thread's cache: its place on its owner's list of caches
+ * (under the owner's lock, so that the owner reaches the caches of threads
+ * still alive) and the owner. A cache struct starts with one. */
+typedef struct goc__tcache {
+    struct goc__tcache *prev, *next;
+    void *owner;
+} goc__tcache;
+
+/* The calling thread's cache under key: size bytes, zeroed and linked into
+ * *list under lock on first use. NULL when out of memory (go without). */
+static void *goc__tcache_of(pthread_key_t key, size_t size, goc_mutex *lock, goc__tcache **list,
+                            void *owner) {
+    goc__tcache *c = (goc__tcache *)pthread_getspecific(key);
+    if (c) return c;
+    c = (goc__tcache *)GOC_CALLOC(1, size);
+    if (!c) return NULL;
+    c->owner = owner;
+    if (pthread_setspecific(key, c) != 0) { GOC_FREE(c); return NULL; }
+    goc_mutex_lock(lock);
+    c->next = *list;
+    if (c->next) c->next->prev = c;
+    *list = c;
+    goc_mutex_unlock(lock);
+    return c;
+}
+
+/* Take c off *list (an exiting thread's); the caller holds the lock. */
+static void goc__tcache_unlink(goc__tcache **list, goc__tcache *c) {
+    if (c->prev) c->prev->next = c->next; else *list = c->next;
+    if (c->next) c->next->prev = c->prev;
+}
 
 /* (A function, so that a cache size of 0 compiles without a warning.) */
 static inline size_t goc__min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* ---- leaky free list ---------------------------------------------------- */
 
 typedef struct goc__fl_slot {
     goc_atomic_uptr stamp;      /* p: free for the put at position p; p + 1: holds an item */
@@ -682,8 +716,7 @@ typedef struct goc__fl_slot {
  * kept are written by the owner alone (relaxed load + store, no
  * read-modify-write, so nothing bounces) and read by goc_freelist_stats. */
 typedef struct goc__fl_cache {
-    struct goc__fl_cache *prev, *next;   /* the list's caches (under its lock) */
-    goc_freelist *fl;
+    goc__tcache link;                    /* owner: the goc_freelist */
     size_t n;
     goc_atomic_uptr hits, kept;
     void *items[GOC_FREELIST_LOCAL > 0 ? GOC_FREELIST_LOCAL : 1];
@@ -697,7 +730,7 @@ struct goc_freelist {
     goc__fl_slot *slots;
     pthread_key_t key;              /* the calling thread's cache (local_max > 0) */
     goc_mutex lock;                 /* caches, retired_* */
-    goc__fl_cache *caches;
+    goc__tcache *caches;
     uint64_t retired_hits, retired_kept;   /* counts of caches whose threads exited */
 };
 
@@ -757,10 +790,9 @@ static inline void goc__fl_count(goc_atomic_uptr *c) {
  * kept, minus the items it hands over (the ring or drops counts them now). */
 static void goc__fl_thread_exit(void *v) {
     goc__fl_cache *c = (goc__fl_cache *)v;
-    goc_freelist *f = c->fl;
+    goc_freelist *f = (goc_freelist *)c->link.owner;
     goc_mutex_lock(&f->lock);
-    if (c->prev) c->prev->next = c->next; else f->caches = c->next;
-    if (c->next) c->next->prev = c->prev;
+    goc__tcache_unlink(&f->caches, &c->link);
     f->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
     f->retired_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED) - c->n;
     goc_mutex_unlock(&f->lock);
@@ -773,18 +805,7 @@ static void goc__fl_thread_exit(void *v) {
 }
 
 static goc__fl_cache *goc__fl_cache_of(goc_freelist *f) {
-    goc__fl_cache *c = (goc__fl_cache *)pthread_getspecific(f->key);
-    if (c) return c;
-    c = (goc__fl_cache *)GOC_CALLOC(1, sizeof *c);
-    if (!c) return NULL;                     /* no memory: the ring alone */
-    c->fl = f;
-    if (pthread_setspecific(f->key, c) != 0) { GOC_FREE(c); return NULL; }
-    goc_mutex_lock(&f->lock);
-    c->next = f->caches;
-    if (c->next) c->next->prev = c;
-    f->caches = c;
-    goc_mutex_unlock(&f->lock);
-    return c;
+    return (goc__fl_cache *)goc__tcache_of(f->key, sizeof(goc__fl_cache), &f->lock, &f->caches, f);
 }
 
 GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free) {
@@ -849,7 +870,8 @@ GOC_DEF void goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out) {
     if (!f) return;
     goc_mutex_lock(&f->lock);
     uint64_t local_hits = f->retired_hits, local_kept = f->retired_kept;
-    for (goc__fl_cache *c = f->caches; c; c = c->next) {
+    for (goc__tcache *l = f->caches; l; l = l->next) {
+        goc__fl_cache *c = (goc__fl_cache *)l;
         local_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
         local_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED);
     }
@@ -867,8 +889,9 @@ GOC_DEF void goc_freelist_free(goc_freelist *f) {
     if (!f) return;
     if (f->local_max) {
         pthread_key_delete(f->key);         /* exiting threads no longer run the destructor */
-        for (goc__fl_cache *c = f->caches, *next; c; c = next) {
-            next = c->next;
+        for (goc__tcache *l = f->caches, *next; l; l = next) {
+            next = l->next;
+            goc__fl_cache *c = (goc__fl_cache *)l;
             for (size_t i = 0; i < c->n; i++) GOC_FREE(c->items[i]);
             GOC_FREE(c);
         }
@@ -882,8 +905,7 @@ GOC_DEF void goc_freelist_free(goc_freelist *f) {
 /* ---- object pool -------------------------------------------------------- */
 
 typedef struct goc__pool_cache {
-    struct goc__pool_cache *prev, *next;   /* the pool's list (under its lock) */
-    goc_pool *pool;
+    goc__tcache link;                      /* owner: the goc_pool */
     size_t n;
     void *items[GOC_POOL_LOCAL > 0 ? GOC_POOL_LOCAL : 1];
 } goc__pool_cache;
@@ -897,7 +919,7 @@ struct goc_pool {
     goc_mutex lock;                 /* store, caches list */
     void **store;
     size_t nstore, store_cap;
-    goc__pool_cache *caches;
+    goc__tcache *caches;
 };
 
 static void goc__pool_drop(goc_pool *p, void *obj) {
@@ -932,28 +954,16 @@ static void goc__pool_store(goc_pool *p, void **objs, size_t n) {
 
 static void goc__pool_thread_exit(void *v) {
     goc__pool_cache *c = (goc__pool_cache *)v;
-    goc_pool *p = c->pool;
+    goc_pool *p = (goc_pool *)c->link.owner;
     goc_mutex_lock(&p->lock);
-    if (c->prev) c->prev->next = c->next; else p->caches = c->next;
-    if (c->next) c->next->prev = c->prev;
+    goc__tcache_unlink(&p->caches, &c->link);
     goc_mutex_unlock(&p->lock);
     goc__pool_store(p, c->items, c->n);
     GOC_FREE(c);
 }
 
 static goc__pool_cache *goc__pool_cache_of(goc_pool *p) {
-    goc__pool_cache *c = (goc__pool_cache *)pthread_getspecific(p->key);
-    if (c) return c;
-    c = (goc__pool_cache *)GOC_CALLOC(1, sizeof *c);
-    if (!c) return NULL;
-    c->pool = p;
-    if (pthread_setspecific(p->key, c) != 0) { GOC_FREE(c); return NULL; }
-    goc_mutex_lock(&p->lock);
-    c->next = p->caches;
-    if (c->next) c->next->prev = c;
-    p->caches = c;
-    goc_mutex_unlock(&p->lock);
-    return c;
+    return (goc__pool_cache *)goc__tcache_of(p->key, sizeof(goc__pool_cache), &p->lock, &p->caches, p);
 }
 
 GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *), void (*free_fn)(void *, void *),
@@ -1010,8 +1020,9 @@ GOC_DEF void goc_pool_free(goc_pool *p) {
     if (!p) return;
     /* After this, exiting threads no longer run the destructor. */
     pthread_key_delete(p->key);
-    for (goc__pool_cache *c = p->caches, *next; c; c = next) {
-        next = c->next;
+    for (goc__tcache *l = p->caches, *next; l; l = next) {
+        next = l->next;
+        goc__pool_cache *c = (goc__pool_cache *)l;
         for (size_t i = 0; i < c->n; i++) goc__pool_drop(p, c->items[i]);
         GOC_FREE(c);
     }
