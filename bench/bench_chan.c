@@ -13,8 +13,6 @@
 #include "chan.h"
 #include "bench.h"
 
-static int g_goc;            /* 1: goc, 0: pthread peer */
-static long g_scale = 1;
 #define REPS 3
 
 /* ---- the textbook peer ------------------------------------------------- */
@@ -102,8 +100,7 @@ static int64_t run_threads(int nt, void *(**fns)(void *), targ *args) {
     pthread_t t[16];
     bench_start_init(&g_start, nt + 1);
     for (int i = 0; i < nt; i++) pthread_create(&t[i], NULL, fns[i], &args[i]);
-    bench_start_wait(&g_start);
-    int64_t t0 = bench_now();
+    int64_t t0 = bench_start_wait(&g_start);   /* the clock starts with the release */
     for (int i = 0; i < nt; i++) pthread_join(t[i], NULL);
     return bench_now() - t0;
 }
@@ -259,13 +256,8 @@ static void bench_select_timeout_idle(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || (strcmp(argv[1], "goc") && strcmp(argv[1], "pthread"))) {
-        fprintf(stderr, "usage: %s goc|pthread [scale [workload]]\n", argv[0]);
-        return 2;
-    }
-    g_goc = strcmp(argv[1], "goc") == 0;
-    if (argc > 2) g_scale = atol(argv[2]) > 0 ? atol(argv[2]) : 1;
-    const char *only = argc > 3 ? argv[3] : "";
+    const char *only = bench_args(argc, argv);     /* run only workloads containing this */
+    if (!only) return 2;
     if (strstr("chan_uncontended", only)) bench_chan_uncontended();
     if (strstr("chan_pingpong_unbuf", only)) bench_chan_pingpong_unbuf();
     if (strstr("chan_spsc_buf", only)) bench_prodcons("chan_spsc_buf", 1, 1, 1024, 10000000 / g_scale);

@@ -12,8 +12,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-static int g_goc;
-static long g_scale = 1;
 #define REPS 3
 
 static void report_rss(const char *workload) {
@@ -55,8 +53,7 @@ static void bench_freelist_getput(void) {
         pthread_t t[2];
         bench_start_init(&g_start, 3);
         for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, fl_worker, NULL);
-        bench_start_wait(&g_start);
-        int64_t t0 = bench_now();
+        int64_t t0 = bench_start_wait(&g_start);   /* the clock starts with the release */
         for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
         int64_t ns = bench_now() - t0;
         if (ns < best) best = ns;
@@ -168,13 +165,8 @@ static void bench_spawn_wait(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || (strcmp(argv[1], "goc") && strcmp(argv[1], "pthread"))) {
-        fprintf(stderr, "usage: %s goc|pthread [scale [workload]]\n", argv[0]);
-        return 2;
-    }
-    g_goc = strcmp(argv[1], "goc") == 0;
-    if (argc > 2) g_scale = atol(argv[2]) > 0 ? atol(argv[2]) : 1;
-    const char *only = argc > 3 ? argv[3] : "";
+    const char *only = bench_args(argc, argv);     /* run only workloads containing this */
+    if (!only) return 2;
     if (strstr("freelist_getput", only)) bench_freelist_getput();
     if (strstr("timer_churn", only)) bench_timer_churn();
     if (strstr("timers_many_fire", only)) bench_timers_many_fire();

@@ -9,8 +9,6 @@
 #include "sync.h"
 #include "bench.h"
 
-static int g_goc;            /* 1: goc, 0: pthread peer */
-static long g_scale = 1;
 #define REPS 3
 
 /* ---- mutex_contended: 4 threads, lock / counter++ / unlock ---- */
@@ -37,8 +35,7 @@ static int64_t run_threads(int nt, void *(*fn)(void *), long per_thread) {
     targ a = { per_thread };
     bench_start_init(&g_start, nt + 1);
     for (int i = 0; i < nt; i++) pthread_create(&t[i], NULL, fn, &a);
-    bench_start_wait(&g_start);
-    int64_t t0 = bench_now();
+    int64_t t0 = bench_start_wait(&g_start);   /* the clock starts with the release */
     for (int i = 0; i < nt; i++) pthread_join(t[i], NULL);
     return bench_now() - t0;
 }
@@ -219,13 +216,8 @@ static void bench_smap_mixed(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || (strcmp(argv[1], "goc") && strcmp(argv[1], "pthread"))) {
-        fprintf(stderr, "usage: %s goc|pthread [scale]\n", argv[0]);
-        return 2;
-    }
-    g_goc = strcmp(argv[1], "goc") == 0;
-    if (argc > 2) g_scale = atol(argv[2]) > 0 ? atol(argv[2]) : 1;
-    const char *only = argc > 3 ? argv[3] : "";     /* run only workloads containing this */
+    const char *only = bench_args(argc, argv);     /* run only workloads containing this */
+    if (!only) return 2;
     if (strstr("mutex_contended", only)) bench_mutex_contended();
     if (strstr("rwmutex_read_mostly", only)) bench_rwmutex_read_mostly();
     if (strstr("wg_uncontended", only)) bench_wg_uncontended();
