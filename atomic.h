@@ -67,8 +67,11 @@
  * WAIT / WAKE
  *   int  goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout);
  *       Blocks while *addr == expected, until woken or timeout passes
- *       (GOC_FOREVER: no limit). GOC_OK or GOC_TIMEOUT. Spurious returns
- *       happen (as with a futex): always re-check the condition in a loop.
+ *       (GOC_FOREVER: no limit; any timeout <= 0: do not wait, answer
+ *       GOC_TIMEOUT if *addr still equals expected). GOC_OK or GOC_TIMEOUT.
+ *       Spurious returns happen (as with a futex): always re-check the
+ *       condition in a loop. A timeout of 2^31 seconds (68 years) or more
+ *       is no limit (it would not fit a 32-bit time_t).
  *   void goc_wake_one(goc_atomic_u32 *addr);  void goc_wake_all(goc_atomic_u32 *addr);
  *       Wake one / every thread waiting on addr. Change *addr first.
  *   It is safe to wake an address whose memory has been freed or reused: the
@@ -82,6 +85,11 @@
  *
  * TIME
  *   int64_t goc_nanotime(void): monotonic nanoseconds (timer.h's goc_now).
+ *   GOC_FOREVER (INT64_MAX) is "no limit" wherever a duration is taken.
+ *   Saturating arithmetic, so that no deadline wraps:
+ *     goc_add_sat(a, b), goc_sub_sat(a, b)   clamp to [INT64_MIN, INT64_MAX]
+ *     goc_deadline_after(d)  goc_nanotime() + d; INT64_MAX (never) when huge
+ *     goc_until(deadline)    deadline - now; GOC_FOREVER for INT64_MAX
  *
  * THREAD SAFETY
  *   Everything here may be called from any thread at any time.
@@ -171,10 +179,40 @@ typedef int64_t goc_duration;
 #define GOC_MICROSECOND ((goc_duration)1000)
 #define GOC_MILLISECOND ((goc_duration)1000000)
 #define GOC_SECOND      ((goc_duration)1000000000)
-#define GOC_FOREVER     ((goc_duration)-1)   /* only for goc_wait_u32 */
+/* "No limit", wherever a duration is taken: a _timeout form, a timer, a
+ * context, goc_wait_u32. Any duration this large is a deadline that never
+ * comes, so there is no sentinel to trip over (a computed "deadline - now"
+ * can be -1; it can never be INT64_MAX). */
+#define GOC_FOREVER     ((goc_duration)INT64_MAX)
 
 /* Monotonic nanoseconds since an arbitrary point (CLOCK_MONOTONIC). */
 GOC_DEF int64_t goc_nanotime(void);
+
+/* Saturating duration arithmetic: the one set every goc module uses, so
+ * that no deadline ever wraps (signed overflow is undefined behaviour, and
+ * a wrapped deadline is a timer that fires at once or never). A sum past
+ * INT64_MAX is INT64_MAX (never), one below INT64_MIN is INT64_MIN (long
+ * past). */
+GOC_INLINE int64_t goc_add_sat(int64_t a, int64_t b) {
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+    return a + b;
+}
+GOC_INLINE int64_t goc_sub_sat(int64_t a, int64_t b) {
+    if (b < 0 && a > INT64_MAX + b) return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b) return INT64_MIN;
+    return a - b;
+}
+/* The deadline d from now (goc_nanotime's clock): INT64_MAX for d ==
+ * GOC_FOREVER or any d too large to add. */
+GOC_INLINE int64_t goc_deadline_after(goc_duration d) {
+    return d == GOC_FOREVER ? INT64_MAX : goc_add_sat(goc_nanotime(), d);
+}
+/* What is left until a deadline: GOC_FOREVER for the deadline that never
+ * comes (INT64_MAX), <= 0 once it has passed. */
+GOC_INLINE goc_duration goc_until(int64_t deadline) {
+    return deadline == INT64_MAX ? GOC_FOREVER : goc_sub_sat(deadline, goc_nanotime());
+}
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -486,6 +524,16 @@ GOC_DEF void goc_panic_default(const char *msg) {
     abort();
 }
 
+/* Timeouts from here up are "no limit": 2^31 s still fits a 32-bit time_t
+ * (i386's futex and condvar deadlines take one), and 68 years is never. */
+#define GOC__WAIT_NO_LIMIT ((goc_duration)INT32_MAX * GOC_SECOND)
+
+/* timeout <= 0: not a wait at all (a computed deadline - now that just went
+ * negative is the common case, and must not mean "for ever"). */
+static int goc__wait_poll(const goc_atomic_u32 *addr, uint32_t expected) {
+    return goc_atomic_u32_load_explicit(addr, GOC_ACQUIRE) == expected ? GOC_TIMEOUT : GOC_OK;
+}
+
 /* ---- wait/wake: the one part that differs per OS ------------------------
  *
  * Everything in goc that blocks ends in goc_wait_u32 / goc_wake_one /
@@ -507,7 +555,7 @@ GOC_DEF void goc_panic_default(const char *msg) {
  *     ULF_NO_ERRNO, addr, expected, timeout_us) and __ulock_wake(UL_COMPARE_AND_WAIT
  *     [| ULF_WAKE_ALL], addr, 0), as libc++'s atomic::wait uses.
  *   Windows 8+ (synchapi.h, Synchronization.lib):
- *     wait:  WaitOnAddress(addr, &expected, 4, ms) (INFINITE for GOC_FOREVER;
+ *     wait:  WaitOnAddress(addr, &expected, 4, ms) (INFINITE from GOC__WAIT_NO_LIMIT up;
  *            round the timeout up); FALSE with GetLastError() == ERROR_TIMEOUT
  *            = GOC_TIMEOUT.
  *     wake:  WakeByAddressSingle(addr), WakeByAddressAll(addr).
@@ -544,7 +592,8 @@ long syscall(long number, ...);
 
 GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
     struct timespec ts, *tsp = NULL;
-    if (timeout >= 0) {
+    if (timeout <= 0) return goc__wait_poll(addr, expected);
+    if (timeout < GOC__WAIT_NO_LIMIT) {
         ts.tv_sec = (time_t)(timeout / GOC_SECOND);
         ts.tv_nsec = (long)(timeout % GOC_SECOND);
         tsp = &ts;
@@ -575,6 +624,11 @@ int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock_id);
 #endif
 
 #define GOC__PARK_SLOTS 256   /* a power of two */
+#if defined(__APPLE__)
+#  define GOC__PARK_CLOCK CLOCK_REALTIME    /* see goc_wait_u32 */
+#else
+#  define GOC__PARK_CLOCK CLOCK_MONOTONIC
+#endif
 
 typedef struct goc__park_node {
     const void            *addr;   /* what this thread waits on */
@@ -619,10 +673,21 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
     goc__park_node n;
     int result = GOC_OK;
     struct timespec abs;
-    if (timeout >= 0) {
-        clock_gettime(CLOCK_MONOTONIC, &abs);
-        int64_t ns = abs.tv_nsec + timeout % GOC_SECOND;
-        abs.tv_sec += (time_t)(timeout / GOC_SECOND + ns / GOC_SECOND);
+    if (timeout <= 0) return goc__wait_poll(addr, expected);
+    bool timed = timeout < GOC__WAIT_NO_LIMIT;
+    if (timed) {
+        /* An absolute deadline on the condvar's clock: CLOCK_MONOTONIC where
+         * pthread_condattr_setclock can select it; macOS cannot, and its
+         * condvars time out on the realtime clock, so the deadline is taken
+         * there (a wall-clock step then stretches or cuts one wait, which
+         * the callers' deadline loops absorb as a spurious return). Checked
+         * by reading only: no macOS machine here. */
+        clock_gettime(GOC__PARK_CLOCK, &abs);
+        int64_t ns = (int64_t)abs.tv_nsec + timeout % GOC_SECOND;
+        int64_t sec = (int64_t)abs.tv_sec + timeout / GOC_SECOND + ns / GOC_SECOND;
+        /* A 32-bit time_t cannot hold far deadlines: wait without one. */
+        if (sizeof(time_t) < 8 && sec > INT32_MAX) timed = false;
+        abs.tv_sec = (time_t)sec;
         abs.tv_nsec = (long)(ns % GOC_SECOND);
     }
     pthread_mutex_lock(&s->mu);
@@ -635,7 +700,7 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
 #if !defined(__APPLE__)
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_condattr_setclock(&ca, GOC__PARK_CLOCK);
 #endif
     pthread_cond_init(&n.cond, &ca);
     pthread_condattr_destroy(&ca);
@@ -645,8 +710,8 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
     if (s->tail) s->tail->next = &n; else s->head = &n;
     s->tail = &n;
     while (!n.woken) {
-        int r = timeout >= 0 ? pthread_cond_timedwait(&n.cond, &s->mu, &abs)
-                             : pthread_cond_wait(&n.cond, &s->mu);
+        int r = timed ? pthread_cond_timedwait(&n.cond, &s->mu, &abs)
+                      : pthread_cond_wait(&n.cond, &s->mu);
         if (r == ETIMEDOUT && !n.woken) {
             goc__park_unlink(s, &n);
             result = GOC_TIMEOUT;

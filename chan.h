@@ -141,6 +141,12 @@ GOC_DEF void      goc_chan_retain(goc_chan *ch);
 GOC_DEF void      goc_chan_free(goc_chan *ch);
 GOC_DEF size_t    goc_chan_sizeof(size_t elem_size, size_t cap);
 GOC_DEF goc_chan *goc_chan_init(void *mem, size_t elem_size, size_t cap);
+/* For goc's own modules (timer.h, context.h), not a public API: when the
+ * last reference to ch goes, call fn(arg) instead of freeing ch's memory
+ * (which must then be fn's to free). Set it before ch is shared. This is
+ * how a channel that lives inside a bigger object (a timer, a context)
+ * keeps that object alive for as long as anyone holds the channel. */
+GOC_DEF void goc__chan_on_last(goc_chan *ch, void (*fn)(void *arg), void *arg);
 
 GOC_DEF int goc_chan_send(goc_chan *ch, const void *elem);
 GOC_DEF int goc_chan_recv(goc_chan *ch, void *out);
@@ -401,6 +407,8 @@ struct goc_chan {
     uintptr_t      one_lap;           /* buffered: 2 * mark_bit */
     uintptr_t      mark_bit;          /* buffered: the closed bit in tail */
     void          *mem;               /* what to GOC_FREE at the end, or NULL (caller memory) */
+    void         (*last_fn)(void *);  /* instead, at the end: goc__chan_on_last */
+    void          *last_arg;
     goc_atomic_u32 refs;
 
     /* The waiters, all on one cache line: a partner that takes the lock
@@ -429,6 +437,9 @@ static size_t goc__chan_bytes(size_t elem_size, size_t cap, size_t *slot_size) {
     if (elem_size > SIZE_MAX - 2 * a || cap > SIZE_MAX / 8) return 0;
     size_t slot = (a + elem_size + a - 1) / a * a;
     if (cap > (SIZE_MAX - sizeof(struct goc_chan)) / slot) return 0;
+    /* No object may be larger than PTRDIFF_MAX (pointer differences inside
+     * it would overflow): refused here rather than by malloc. */
+    if (sizeof(struct goc_chan) + slot * cap > (size_t)PTRDIFF_MAX - GOC_CACHELINE) return 0;
     *slot_size = slot;
     return sizeof(struct goc_chan) + slot * cap;
 }
@@ -495,7 +506,13 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
      * release-then-acquire-fence is the same on hardware, but
      * ThreadSanitizer does not model fences; drops are rare.) */
     if (goc_atomic_u32_fetch_add_explicit(&c->refs, (uint32_t)-1, GOC_ACQ_REL) != 1) return;
-    if (c->mem) GOC_FREE(c->mem);
+    if (c->last_fn) c->last_fn(c->last_arg);
+    else if (c->mem) GOC_FREE(c->mem);
+}
+
+GOC_DEF void goc__chan_on_last(goc_chan *c, void (*fn)(void *arg), void *arg) {
+    c->last_fn = fn;     /* before c is shared: published with it */
+    c->last_arg = arg;
 }
 
 GOC_DEF size_t goc_chan_cap(goc_chan *c) { return c ? c->cap : 0; }
@@ -894,7 +911,7 @@ static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline, bool abor
         }
         goc_duration left = GOC_FOREVER;
         if (s == GOC__CH_WAITING && deadline != GOC__CH_NO_DEADLINE) {
-            left = deadline - goc_nanotime();
+            left = goc_until(deadline);
             if (left <= 0) {
                 if (!abort) return GOC__CH_DEADLINE;
                 if (goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
@@ -1001,10 +1018,10 @@ static bool goc__chan_register(goc_chan *c, int dir, goc__centry *e) {
     return ready;
 }
 
-/* Absolute deadline d from now (d > 0), saturating. */
+/* Absolute deadline d from now (d > 0), saturating: GOC_FOREVER and every
+ * d too large to add are GOC__CH_NO_DEADLINE. */
 static int64_t goc__chan_deadline(goc_duration d) {
-    int64_t now = goc_nanotime();
-    return d > GOC__CH_NO_DEADLINE - now ? GOC__CH_NO_DEADLINE : now + d;
+    return goc_deadline_after(d);
 }
 
 static bool goc__chan_expired(int64_t deadline) {
@@ -1189,7 +1206,7 @@ GOC__CH_HOT int goc__case_try(goc_case *cs) {
 }
 
 static void goc__chan_sleep_until(int64_t deadline) {
-    for (int64_t left; (left = deadline - goc_nanotime()) > 0;) goc__chan_nap(left);
+    for (goc_duration left; (left = goc_until(deadline)) > 0;) goc__chan_nap(left);
 }
 
 /* The select of goc_select, _try and _timeout. `none` is the answer when no
@@ -1237,7 +1254,10 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
         first = false;
         if (!m) {                          /* only NULL channels: never ready */
             if (deadline == GOC__CH_POLL) result = none;
-            else if (deadline == GOC__CH_NO_DEADLINE) result = GOC_EINVAL;   /* would block for ever */
+            /* goc_select would block for ever: EINVAL. goc_select_timeout
+             * (none == GOC_TIMEOUT) waits d even when d is GOC_FOREVER, as
+             * Go's select with a lone timer does. */
+            else if (deadline == GOC__CH_NO_DEADLINE && none != GOC_TIMEOUT) result = GOC_EINVAL;
             else { goc__chan_sleep_until(deadline); result = GOC_TIMEOUT; }
             goto out;
         }

@@ -251,12 +251,24 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
  * still queued, so it unlinks itself and reports GOC_TIMEOUT; anything else
  * means it was dequeued first, and it honours what it was given.
  *
- * Use-after-free hazard: once the releaser stores WOKEN or GRANTED, the
- * waiter may return and its stack frame (the node) be gone. So the releaser
- * reads everything it needs from the node *before* that store, and after it
- * only calls goc_wake_one(&node->word), which compares addresses and never
- * touches the memory (see atomic.h). Wakes happen after the queue lock is
- * dropped where the list of waiters allows it (see goc__signal_list).
+ * Last touches. Once the releaser stores WOKEN or GRANTED, the waiter may
+ * return at once - and free the primitive (a semaphore used as a one-shot
+ * completion, "lock, unlock, free", a Cond on the waiter's stack) and its
+ * own stack frame (the node). So a release has two steps:
+ *   1. under the queue lock: dequeue the waiters and mark each TAKEN
+ *      ("dequeued, the verdict is on its way"), then drop the lock - the
+ *      release's last touch of the primitive;
+ *   2. with no lock: store each waiter's verdict (WOKEN or GRANTED), then
+ *      goc_wake_one(&node->word), which compares addresses and never
+ *      touches the memory (see atomic.h). A node's `next` is read before
+ *      its verdict is stored.
+ * A waiter cannot leave while its word is TAKEN (it waits for the verdict,
+ * whatever its deadline says: the releaser is a few instructions from
+ * writing it), so the node outlives step 2; and it cannot free the
+ * primitive before its verdict, which comes after step 1. An earlier
+ * version stored the verdicts under the lock and unlocked afterwards:
+ * the granted waiter could free the semaphore before that unlock wrote
+ * to it (tests/test_hooks.c widens the window after a grant to catch it).
  *
  * Queue locks. The mutex guards its own queue with a bit (QLOCK) of its
  * state word, held for a few instructions and never across a system call.
@@ -310,6 +322,10 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
 #define GOC__W_WAITING 0u
 #define GOC__W_WOKEN   1u
 #define GOC__W_GRANTED 2u
+#define GOC__W_TAKEN   3u   /* dequeued; WOKEN or GRANTED follows (see the design) */
+#ifndef GOC__TEST_HOOK_GRANTED
+#  define GOC__TEST_HOOK_GRANTED() ((void)0)   /* after a verdict: nothing may follow */
+#endif
 
 struct goc__waiter {
     struct goc__waiter *next, *prev; /* queue links; guarded by the queue's lock */
@@ -321,11 +337,8 @@ struct goc__waiter {
 
 #define GOC__NO_DEADLINE INT64_MAX
 
-/* Absolute deadline for a timeout d > 0 (saturating). */
-static int64_t goc__deadline(goc_duration d) {
-    int64_t now = goc_nanotime();
-    return d > GOC__NO_DEADLINE - now ? GOC__NO_DEADLINE : now + d;
-}
+/* Absolute deadline for a timeout d > 0 (saturating; GOC_FOREVER: none). */
+static int64_t goc__deadline(goc_duration d) { return goc_deadline_after(d); }
 
 static void goc__q_push(goc__waitq *q, struct goc__waiter *w) {
     w->next = NULL;
@@ -346,48 +359,60 @@ static struct goc__waiter *goc__q_pop(goc__waitq *q) {
     return w;
 }
 
-/* Park until the node's word leaves WAITING or the deadline passes; returns
- * the word (WAITING: timed out). Spins briefly first: a hand-off between two
- * running threads takes well under a microsecond, a futex sleep and wake
- * tens of them. The acquire load pairs with the releaser's release store of
- * WOKEN/GRANTED, so a grant carries the releaser's writes with it. */
+/* Park until the node's word holds a verdict (WOKEN or GRANTED) or the
+ * deadline passes while it is still WAITING; returns the word (WAITING:
+ * timed out, and the caller must look again under the queue lock). A TAKEN
+ * word waits for its verdict whatever the deadline. Spins briefly first: a
+ * hand-off between two running threads takes well under a microsecond, a
+ * futex sleep and wake tens of them. The acquire load pairs with the
+ * releaser's release store of the verdict (goc__grant), so a grant carries
+ * the releaser's writes with it. */
 static uint32_t goc__park(struct goc__waiter *w, int64_t deadline) {
     goc_backoff b = {0};
     for (;;) {
         uint32_t v = goc_atomic_u32_load_explicit(&w->word, GOC_ACQUIRE);
-        if (v != GOC__W_WAITING) return v;
+        if (v == GOC__W_WOKEN || v == GOC__W_GRANTED) return v;
         if (goc_backoff_snooze(&b)) continue;
-        goc_duration left = GOC_FOREVER;
-        if (deadline != GOC__NO_DEADLINE) {
-            left = deadline - goc_nanotime();
-            if (left <= 0) return GOC__W_WAITING;
+        if (v == GOC__W_TAKEN) {
+            goc_wait_u32(&w->word, GOC__W_TAKEN, GOC_FOREVER);
+            continue;
         }
+        goc_duration left = goc_until(deadline);
+        if (left <= 0) return GOC__W_WAITING;
         goc_wait_u32(&w->word, GOC__W_WAITING, left);
     }
 }
 
-/* Tell a dequeued waiter what it got. Always with the queue lock held: a
- * waiter whose time runs out takes that lock and reads its word to learn
- * whether it is still queued. The release store pairs with goc__park's
- * acquire load, so a grant carries the releaser's writes with it. */
-static void goc__signal_set(struct goc__waiter *w, uint32_t what) {
-    goc_atomic_u32_store_explicit(&w->word, what, GOC_RELEASE);
-}
-/* Wake a signalled waiter: by address only, since w may be gone already. */
-static void goc__signal_wake(goc_atomic_u32 *word) {
-    goc_wake_one(word);
+/* A waiter whose time ran out looked at its word under the queue lock and
+ * found it dequeued (TAKEN, or already a verdict): it dropped the lock and
+ * now waits for the verdict, which is at most a few instructions away. */
+static uint32_t goc__await_verdict(struct goc__waiter *w) {
+    return goc__park(w, GOC__NO_DEADLINE);
 }
 
-/* Signal and wake a list of dequeued waiters chained through `next`, with
- * the queue lock held. Each successor is read before its node is signalled,
- * because a signalled node may vanish at once; and the list lives in the
- * nodes, so the wakes cannot wait until the lock is dropped. The woken
- * threads do not take this lock, so nothing convoys on it. */
-static void goc__signal_list(struct goc__waiter *list, uint32_t what) {
+/* Step 1 of a release (see the design), under the queue lock: w has been
+ * dequeued. Relaxed: a waiter reads TAKEN either under the same lock, or
+ * in goc__park, where it only means "keep waiting". */
+static void goc__take(struct goc__waiter *w) {
+    goc_atomic_u32_store_explicit(&w->word, GOC__W_TAKEN, GOC_RELAXED);
+}
+
+/* Step 2, with no lock held: the verdict, then a wake by address only (w
+ * may be gone the moment the store lands). Release: pairs with goc__park's
+ * acquire load, so a grant carries the releaser's writes with it. */
+static void goc__grant(struct goc__waiter *w, uint32_t what) {
+    goc_atomic_u32 *word = &w->word;
+    goc_atomic_u32_store_explicit(word, what, GOC_RELEASE);
+    goc_wake_one(word);
+    GOC__TEST_HOOK_GRANTED();
+}
+
+/* Step 2 for a list of taken waiters chained through `next`: each
+ * successor is read before its node gets its verdict. */
+static void goc__grant_list(struct goc__waiter *list, uint32_t what) {
     for (struct goc__waiter *w = list, *next; w; w = next) {
         next = w->next;
-        goc__signal_set(w, what);
-        goc__signal_wake(&w->word);
+        goc__grant(w, what);
     }
 }
 
@@ -448,11 +473,12 @@ GOC_NOIPA GOC_DEF bool goc_mutex_trylock(goc_mutex *m) {
 /* A waiter that was WOKEN gives up (its time ran out): take the lock if it
  * is free right now, else clear WOKEN in the same CAS that sees LOCKED set,
  * so that the holder's unlock wakes the next waiter.
- * This is done holding QLOCK. The unlock that woke us stores WOKEN into our
- * node while it still holds QLOCK and LOCKED, and only then sets the WOKEN
- * bit and drops both in one CAS: without QLOCK we could see that LOCKED,
- * clear a WOKEN bit not yet set, and leave, and the bit set a moment later
- * would tell every later unlock that a woken waiter is coming. */
+ * The unlock that woke us sets the WOKEN bit (dropping LOCKED and QLOCK in
+ * the same CAS) before it stores WOKEN into our node, so the bit we clear
+ * is set already; an earlier version stored into the node first, and a
+ * waiter giving up in between cleared a bit not yet set, which then told
+ * every later unlock that a woken waiter was coming. QLOCK is still taken
+ * here, which keeps this rare path in step with the queue editors. */
 static int goc__mutex_woken_give_up(goc_mutex *m) {
     uint32_t s = goc__mutex_qlock(m);
     for (;;) {
@@ -518,6 +544,7 @@ static int goc__mutex_lock_slow(goc_mutex *m, int64_t deadline) {
             if (got == GOC__W_WAITING) goc__q_unlink(&m->q, &w);
             goc__mutex_qunlock(m, 0, 0);
             if (got == GOC__W_WAITING) return GOC_TIMEOUT;
+            got = goc__await_verdict(&w);     /* dequeued: the unlock decides */
         }
         if (got == GOC__W_GRANTED) return GOC_OK;   /* handed off: LOCKED is ours */
         woken = true;                               /* WOKEN: compete again */
@@ -564,15 +591,15 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
     }
     /* We hold LOCKED and QLOCK, and the queue is not empty. */
     struct goc__waiter *w = goc__q_pop(&m->q);
-    bool handoff = goc_nanotime() - w->since > GOC__STARVE_NS;
-    goc_atomic_u32 *word = &w->word;
-    goc__signal_set(w, handoff ? GOC__W_GRANTED : GOC__W_WOKEN);
+    bool handoff = goc_sub_sat(goc_nanotime(), w->since) > GOC__STARVE_NS;
+    goc__take(w);
     GOC__TEST_HOOK_UNLOCK_SIGNALLED();   /* tests widen this window */
     if (handoff)
         goc__mutex_qunlock(m, 0, 0);                        /* LOCKED passes to w */
     else
         goc__mutex_qunlock(m, GOC__M_WOKEN, GOC__M_LOCKED); /* release: pairs with the next acquire */
-    goc__signal_wake(word);   /* after dropping QLOCK; address only */
+    /* Our last touch of m was that CAS: a granted w may free m at once. */
+    goc__grant(w, handoff ? GOC__W_GRANTED : GOC__W_WOKEN);
 }
 
 /* ==== RWMutex ============================================================ */
@@ -598,8 +625,9 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
 #define GOC__RW_QUEUED  (1u << 30)
 
 /* Under qmu: grant what can be granted (in queue order), fix WWAIT and
- * QUEUED, and signal the grantees. */
-static void goc__rw_dispatch(goc_rwmutex *m) {
+ * QUEUED, and take the grantees; returns them, for goc__grant_list once
+ * qmu is dropped. */
+static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m) {
     struct goc__waiter *granted = NULL, **tail = &granted;
     uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
     for (;;) {
@@ -629,12 +657,13 @@ static void goc__rw_dispatch(goc_rwmutex *m) {
         bool writer = w->writer;
         goc__q_unlink(&m->q, w);
         if (writer) m->nwriters--;
+        goc__take(w);
         *tail = w;
         tail = &w->next;
         if (writer) break;       /* a writer is alone */
     }
     *tail = NULL;
-    goc__signal_list(granted, GOC__W_GRANTED);
+    return granted;
 }
 
 static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
@@ -680,21 +709,27 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
 
     if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
     goc_mutex_lock(&m->qmu);
-    /* Acquire: if we were granted as the time ran out, the grant's writes. */
-    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING;
+    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING;
+    struct goc__waiter *granted = NULL;
     if (timed_out) {
         goc__q_unlink(&m->q, &w);
         if (writer) m->nwriters--;
-        goc__rw_dispatch(m);     /* a writer leaving may let readers in */
+        granted = goc__rw_dispatch(m);   /* a writer leaving may let readers in */
     }
     goc_mutex_unlock(&m->qmu);
-    return timed_out ? GOC_TIMEOUT : GOC_OK;   /* granted: the lock is ours */
+    if (!timed_out) {
+        goc__await_verdict(&w);   /* granted as the time ran out: the lock is ours */
+        return GOC_OK;
+    }
+    goc__grant_list(granted, GOC__W_GRANTED);
+    return GOC_TIMEOUT;
 }
 
 static void goc__rw_release_slow(goc_rwmutex *m) {
     goc_mutex_lock(&m->qmu);
-    goc__rw_dispatch(m);
-    goc_mutex_unlock(&m->qmu);
+    struct goc__waiter *granted = goc__rw_dispatch(m);
+    goc_mutex_unlock(&m->qmu);   /* the last touch of m: grantees may free it */
+    goc__grant_list(granted, GOC__W_GRANTED);
 }
 
 /* A reader that counted itself in, then found a writer there or waiting:
@@ -851,11 +886,8 @@ static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
         if (!(s & GOC__WG_WAITING)) {
             if (!goc_atomic_u64_cas(&wg->state, s, s | GOC__WG_WAITING)) continue;
         }
-        goc_duration left = GOC_FOREVER;
-        if (deadline != GOC__NO_DEADLINE) {
-            left = deadline - goc_nanotime();
-            if (left <= 0) return GOC_TIMEOUT;
-        }
+        goc_duration left = goc_until(deadline);
+        if (left <= 0) return GOC_TIMEOUT;
         goc_wait_u32(goc__wg_counter_word(wg), (uint32_t)(s >> 32), left);
     }
 }
@@ -922,14 +954,16 @@ static int goc__cond_wait(goc_cond *c, goc_mutex *m, int64_t deadline) {
     int r = GOC_OK;
     if (goc__park(&w, deadline) == GOC__W_WAITING) {
         goc_mutex_lock(&c->qmu);
-        if (goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING) {
+        if (goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING) {
             goc__q_unlink(&c->q, &w);
             goc_atomic_u32_add(&c->nwait, (uint32_t)-1);
             r = GOC_TIMEOUT;
         }
         goc_mutex_unlock(&c->qmu);
         /* Signalled as the time ran out: we took the signal, so report it
-         * (returning GOC_TIMEOUT would lose a wake-up someone counted on). */
+         * (returning GOC_TIMEOUT would lose a wake-up someone counted on),
+         * once the signaller has stored it: our node must outlive that. */
+        if (r == GOC_OK) goc__await_verdict(&w);
     }
     goc_mutex_lock(m);
     return r;
@@ -955,13 +989,14 @@ static void goc__cond_notify(goc_cond *c, bool all) {
     while (c->q.head) {
         struct goc__waiter *w = goc__q_pop(&c->q);
         goc_atomic_u32_add(&c->nwait, (uint32_t)-1);
+        goc__take(w);
         *tail = w;
         tail = &w->next;
         if (!all) break;
     }
     *tail = NULL;
-    goc__signal_list(list, GOC__W_WOKEN);
-    goc_mutex_unlock(&c->qmu);
+    goc_mutex_unlock(&c->qmu);    /* the last touch of c: a woken waiter may free it */
+    goc__grant_list(list, GOC__W_WOKEN);
 }
 
 GOC_NOIPA GOC_DEF void goc_cond_signal(goc_cond *c)    { goc__cond_notify(c, false); }
@@ -979,17 +1014,19 @@ GOC_DEF void goc_sem_init(goc_sem *s, int64_t capacity) {
     s->size = capacity < 0 ? 0 : capacity;
 }
 
-/* Under mu: grant from the head for as long as the head fits. */
-static void goc__sem_grant(goc_sem *s) {
+/* Under mu: grant from the head for as long as the head fits; returns the
+ * taken grantees, for goc__grant_list once mu is dropped. */
+static struct goc__waiter *goc__sem_grant(goc_sem *s) {
     struct goc__waiter *list = NULL, **tail = &list;
     while (s->q.head && s->q.head->n <= s->size - s->cur) {
         struct goc__waiter *w = goc__q_pop(&s->q);
         s->cur += w->n;
+        goc__take(w);
         *tail = w;
         tail = &w->next;
     }
     *tail = NULL;
-    goc__signal_list(list, GOC__W_GRANTED);
+    return list;
 }
 
 static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll) {
@@ -1012,13 +1049,19 @@ static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll) 
 
     if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
     goc_mutex_lock(&s->mu);
-    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE) == GOC__W_WAITING;
+    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING;
+    struct goc__waiter *granted = NULL;
     if (timed_out) {
         goc__q_unlink(&s->q, &w);
-        goc__sem_grant(s);   /* we may have been the big one holding the rest up */
+        granted = goc__sem_grant(s);   /* we may have been the big one holding the rest up */
     }
     goc_mutex_unlock(&s->mu);
-    return timed_out ? GOC_TIMEOUT : GOC_OK;   /* granted as time ran out: keep it */
+    if (!timed_out) {
+        goc__await_verdict(&w);        /* granted as time ran out: keep it */
+        return GOC_OK;
+    }
+    goc__grant_list(granted, GOC__W_GRANTED);
+    return GOC_TIMEOUT;
 }
 
 GOC_NOIPA GOC_DEF int goc_sem_acquire(goc_sem *s, int64_t n) {
@@ -1041,8 +1084,9 @@ GOC_NOIPA GOC_DEF void goc_sem_release(goc_sem *s, int64_t n) {
         return;
     }
     s->cur -= n;
-    goc__sem_grant(s);
-    goc_mutex_unlock(&s->mu);
+    struct goc__waiter *granted = goc__sem_grant(s);
+    goc_mutex_unlock(&s->mu);   /* the last touch of s: a grantee may free it */
+    goc__grant_list(granted, GOC__W_GRANTED);
 }
 
 /* ==== Striped map ======================================================== */
