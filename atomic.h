@@ -646,9 +646,24 @@ typedef struct goc__park_slot {
 static goc__park_slot goc__park_table[GOC__PARK_SLOTS];
 static pthread_once_t goc__park_once = PTHREAD_ONCE_INIT;
 
+/* fork(): only the forking thread goes on in the child, so a slot's mutex
+ * held by another thread at that moment would stay held there for ever.
+ * The child starts with fresh mutexes and empty lists: the waiters queued
+ * in them were other threads, which the child does not have, and the
+ * forking thread itself cannot be inside a slot. (No prepare handler that
+ * locks the slots: other modules' prepare handlers take goc mutexes, which
+ * may park, and would find the slots locked if theirs ran after ours.) */
+static void goc__park_child(void) {
+    for (int i = 0; i < GOC__PARK_SLOTS; i++) {
+        pthread_mutex_init(&goc__park_table[i].mu, NULL);
+        goc__park_table[i].head = goc__park_table[i].tail = NULL;
+    }
+}
+
 static void goc__park_init(void) {
     for (int i = 0; i < GOC__PARK_SLOTS; i++)
         pthread_mutex_init(&goc__park_table[i].mu, NULL);
+    pthread_atfork(NULL, NULL, goc__park_child);
 }
 
 static goc__park_slot *goc__park_slot_of(const void *addr) {

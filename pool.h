@@ -26,9 +26,9 @@
  *   GOC_GO_IDLE        how long a goc_go thread with nothing to do waits for
  *                      new work before it exits (a goc_duration; default 3 s;
  *                      goc_go_set_idle changes it at run time)
- *   GOC_GO_STACK_SIZE  stack size of goc_go threads in bytes (default: the
- *                      system's, usually 8 MiB of address space, touched
- *                      only as used)
+ *   GOC_GO_STACK_SIZE  stack size of goc_go and goc_workers threads in bytes
+ *                      (default: the system's, usually 8 MiB of address
+ *                      space, touched only as used)
  *   GOC_POOL_LOCAL     objects a thread keeps in its own goc_pool cache (16)
  *
  * API
@@ -42,6 +42,9 @@
  *       goc_wg_add(wg, 1), goc_go, and goc_wg_done(wg) when fn returns
  *       (Go 1.25's WaitGroup.Go). On failure the add is undone.
  *   void goc_go_set_idle(goc_duration d);      keep-alive of idle threads
+ *       GOC_FOREVER (or any huge d): idle threads never exit; d <= 0: they
+ *       exit as soon as they find nothing to do. Threads already waiting
+ *       take the new value at once.
  *   void goc_go_stats(goc_go_counts *out);     spawns, threads created, live, idle
  *
  *   goc_workers *goc_workers_new(size_t nthreads, size_t queue_cap);
@@ -59,6 +62,8 @@
  *   int  goc_workers_wait_timeout(goc_workers *w, goc_duration d);  GOC_OK | GOC_TIMEOUT
  *   void goc_workers_close(goc_workers *w);  refuse new jobs, run the queued ones, join
  *   void goc_workers_free(goc_workers *w);   closes first if needed, then frees
+ *   void goc_workers_stats(goc_workers *w, goc_workers_counts *out);
+ *       queued (jobs in the queue now), running (jobs running now), done
  *       From inside one of w's jobs, wait would wait for itself and close
  *       and free would join their own thread: instead they set errno
  *       EDEADLK and return (close still refuses new jobs; free does nothing).
@@ -69,24 +74,49 @@
  *   void  goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out);
  *       gets, hits (gets served by reuse), puts, drops (puts that freed)
  *   void  goc_freelist_free(goc_freelist *f);   frees the items it keeps
- *       Room: each thread keeps its last min(GOC_FREELIST_LOCAL (4),
- *       max_free) puts for its own next gets, and a shared ring keeps
- *       max_free more; so at most max_free + 4 per thread that uses the
- *       list wait (max_free 0: none). get and put take no lock (a thread's
- *       first call registers its cache under one); NULL puts are ignored.
- *       The counts are exact once the list is quiet; on 32-bit targets they
- *       wrap at 2^32. goc_freelist_free: no thread may still use f.
+ *       Room: at most max_free items wait in total (max_free 0: none).
+ *       Each thread keeps its last few puts (up to min(GOC_FREELIST_LOCAL
+ *       (4), max_free)) for its own next gets, the rest go to a shared
+ *       ring; a put beyond max_free kept is freed. get and put take no
+ *       lock (a thread's first call registers its cache under one); NULL
+ *       puts are ignored. NULL and errno EINVAL: item_size 0 or beyond
+ *       PTRDIFF_MAX, max_free too large for memory; ENOMEM. The counts are
+ *       exact once the list is quiet; on 32-bit targets they wrap at 2^32.
+ *       goc_freelist_free: no thread may still use f.
  *
  *   goc_pool *goc_pool_new(void *(*new_fn)(void *arg), void (*free_fn)(void *obj, void *arg),
  *                          void *arg, size_t max_idle);
  *   void *goc_pool_get(goc_pool *p);    the calling thread's cache, the shared store, else new_fn(arg)
  *   void  goc_pool_put(goc_pool *p, void *obj);    beyond the bound: free_fn(obj, arg)
  *   void  goc_pool_free(goc_pool *p);   free_fn on every cached object (no thread may still use p)
- *       Each thread caches up to min(GOC_POOL_LOCAL, max_idle) objects
- *       without any lock; the shared store holds up to max_idle more. A
- *       thread's cache goes back to the store when the thread exits.
- *       new_fn NULL: get answers NULL when nothing is cached. free_fn NULL:
- *       objects beyond the bound are simply dropped (not freed).
+ *   void  goc_pool_stats(goc_pool *p, goc_pool_counts *out);
+ *       gets, hits (gets served by a kept object), news (new_fn calls),
+ *       frees (puts beyond the bound); exact once the pool is quiet
+ *       At most max_idle objects are kept in total (max_idle 0: none).
+ *       Each thread caches up to min(GOC_POOL_LOCAL, max_idle) of them
+ *       without any lock, the shared store the rest. A thread's cache goes
+ *       back to the store when the thread exits. new_fn NULL: get answers
+ *       NULL when nothing is cached. free_fn NULL: objects beyond the
+ *       bound are simply dropped (not freed). NULL, errno ENOMEM.
+ *
+ *   Free lists and pools share one pthread key for all their per-thread
+ *   caches (so any number of them can be alive at once). If the process
+ *   has no key left when the first is made, they work without caches.
+ *
+ * FORK
+ *   After fork(), the child may use goc_go, free lists and pools made
+ *   before the fork: goc_go starts its threads (and its monitor) afresh
+ *   in the child; tasks still queued at the fork run in the parent only.
+ *   A free list's or pool's cache of the forking thread is still that
+ *   thread's in the child; the objects in the caches of the other threads
+ *   (which do not exist in the child) are left there, no longer counted
+ *   against max_free / max_idle, and neither reused nor freed. Worker
+ *   pools (their threads are gone), objects other threads held or were
+ *   in the middle of putting or getting at the fork, and locks they held
+ *   are the program's (POSIX: only the forking thread exists in the
+ *   child). A ring slot that another thread was putting into or getting
+ *   from at the very moment of the fork stays busy in the child, and that
+ *   ring then keeps no more items (its puts free them).
  *
  * THREAD SAFETY
  *   Everything may be called from any thread, except each *_free (after
@@ -126,6 +156,8 @@ GOC_DEF void goc_workers_wait(goc_workers *w);
 GOC_DEF int  goc_workers_wait_timeout(goc_workers *w, goc_duration d);
 GOC_DEF void goc_workers_close(goc_workers *w);
 GOC_DEF void goc_workers_free(goc_workers *w);
+typedef struct goc_workers_counts { uint64_t queued, running, done; } goc_workers_counts;
+GOC_DEF void goc_workers_stats(goc_workers *w, goc_workers_counts *out);
 
 /* Items a thread keeps for itself in a free list / objects in a pool's
  * per-thread cache (0: none; define before including, where the
@@ -150,6 +182,8 @@ GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *arg), void (*free_fn)(void 
 GOC_DEF void *goc_pool_get(goc_pool *p);
 GOC_DEF void  goc_pool_put(goc_pool *p, void *obj);
 GOC_DEF void  goc_pool_free(goc_pool *p);
+typedef struct goc_pool_counts { uint64_t gets, hits, news, frees; } goc_pool_counts;
+GOC_DEF void  goc_pool_stats(goc_pool *p, goc_pool_counts *out);
 
 #ifdef __cplusplus
 }
@@ -214,7 +248,7 @@ GOC_DEF void  goc_pool_free(goc_pool *p);
  * apart from outside ones.
  *
  * Free list: a small per-thread cache (GOC_FREELIST_LOCAL items, found
- * through a pthread key per list, as the object pool's) in front of
+ * through goc's one pthread key, as the object pool's) in front of
  * Vyukov's bounded MPMC ring of item pointers (the same scheme as chan.h's
  * buffered channel, without closing or waiting). A thread that puts and
  * gets again gets back the item it put last: no shared line moves, and
@@ -227,22 +261,54 @@ GOC_DEF void  goc_pool_free(goc_pool *p);
  * their own hits and puts, written only by their owner; misses and drops
  * have counters, on paths that call malloc/free anyway. An exiting
  * thread's cache goes back to the ring.
+ * The ring has max_free slots rounded up to a power of two, and a slot is
+ * pos & (slots - 1): the positions are uintptr_t and wrap (after 2^32
+ * operations on 32-bit targets), and since the slot count divides 2^N the
+ * slot sequence carries on across the wrap unchanged (with pos % cap and
+ * a cap that does not divide 2^N, positions 2^N - 1 and 0 could name the
+ * same slot, and a put overwrote an item). The stamps are compared as
+ * differences (intptr_t), which wrap along. The spare slots never fill:
+ * the idle counter (below) bounds the items at max_free.
  *
- * Object pool: a pthread key per pool finds the calling thread's cache (a
+ * The idle bound (free list and pool): max_free / max_idle count the
+ * objects kept in total, caches included. One atomic counter per list or
+ * pool: a put reserves one (a CAS loop that fails at the bound: drop the
+ * object), a get that takes a kept object releases one. It is relaxed
+ * (it only counts, it orders nothing): the objects are handed over by
+ * the thread's own cache, the ring's stamps or the store's lock. The
+ * cost is one RMW on a shared line per get and per put; a thread that
+ * alone uses a list keeps that line in its own cache.
+ *
+ * Object pool: goc's one pthread key finds the calling thread's cache (a
  * small array no other thread touches while that thread lives). Overflow
  * and underflow move half a cache to or from the shared store (an array
  * under a goc_mutex), so the lock is taken once per GOC_POOL_LOCAL/2
  * operations at most. Every cache is also on the pool's list (under the
- * same mutex) so that goc_pool_free can reach the caches of threads that
- * are still alive; the key's destructor hands an exiting thread's cache
- * back to the store.
+ * registry's lock, see "per-thread caches" below) so that goc_pool_free
+ * can reach the caches of threads that are still alive; the key's
+ * destructor hands an exiting thread's cache back to the store.
  *
- * Lock order: goc_go's lock, a pool's lock and the workers' close
- * lock are leaves (channel calls happen outside them).
+ * Per-thread caches: one pthread key for all of goc (there are only
+ * ~1,024 keys in a process; a key per pool made the 1,025th fail). Its
+ * value is the thread's table, indexed by the owner's small id, each
+ * entry (owner serial, cache). The details are at goc__towner.
+ *
+ * Fork: pthread_atfork handlers (registered at the first goc_go, pool or
+ * free list). prepare takes goc_go's lock, the registry's and every
+ * pool's store lock; the parent lets go; the child resets goc_go to no
+ * threads and no monitor, drops the caches of threads that do not exist
+ * there, and re-initializes the locks (goc_mutex's zero value).
+ *
+ * Lock order: goc_go's lock, then the registry's, then a pool's store
+ * lock (fork's prepare takes them in that order; a thread's exit holds
+ * the registry's while it hands its caches back to the stores); the
+ * workers' close lock is a leaf (channel calls happen outside them).
+ * No user code (new_fn, free_fn) runs under any of them.
  */
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -284,10 +350,19 @@ static struct {
 #define GOC__GO_TICK (50 * GOC_MICROSECOND)   /* the monitor's look at the queue */
 #endif
 
+static void goc__pool_init_once(void);
+static pthread_once_t goc__pool_once = PTHREAD_ONCE_INIT;
+
 GOC_DEF void goc_go_set_idle(goc_duration d) {
-    /* seq_cst is more than needed: a thread reads it (relaxed) when it
-     * starts to wait; a value a little late changes one keep-alive only. */
+    /* seq_cst is more than needed: a waiting thread reads it (relaxed)
+     * each time it wakes; a value a little late changes one keep-alive. */
     goc_atomic_i64_store(&goc__go.keep, d > 0 ? d : 1);
+    /* Parked threads compute their deadline from it: wake them so that
+     * they look again (a spurious return for them; records on the idle
+     * list stay alive while the lock is held). */
+    goc_mutex_lock(&goc__go.lock);
+    for (goc__gthread *t = goc__go.idle; t; t = t->next) goc_wake_one(&t->state);
+    goc_mutex_unlock(&goc__go.lock);
 }
 
 GOC_DEF void goc_go_stats(goc_go_counts *out) {
@@ -332,28 +407,34 @@ static bool goc__go_await(goc__gthread *t) {
      * when other threads want it). */
     goc_backoff b = {0};
     int64_t spin_end = 0;
+    const int64_t spin = (int64_t)GOC_SPIN > INT64_MAX / (5 * GOC_MICROSECOND)
+                             ? INT64_MAX : (int64_t)GOC_SPIN * 5 * GOC_MICROSECOND;
     for (;;) {   /* acquire: pairs with the spawner's release swap, so fn/arg are seen */
         if (goc_atomic_u32_load_explicit(&t->state, GOC_ACQUIRE) == GOC__GO_WORK) return true;
         if (b.step < GOC_BACKOFF_SPIN_LIMIT && goc_backoff_snooze(&b)) continue;
         if (GOC_SPIN == 0) break;
         int64_t now = goc_nanotime();
-        if (!spin_end) spin_end = now + (int64_t)GOC_SPIN * 5 * GOC_MICROSECOND;
+        if (!spin_end) spin_end = goc_add_sat(now, spin);
         if (now >= spin_end) break;
         sched_yield();
     }
 
-    int64_t keep = goc_atomic_i64_load_explicit(&goc__go.keep, GOC_RELAXED);
-    int64_t deadline = goc_nanotime() + (keep > 0 ? keep : GOC_GO_IDLE);
+    int64_t since = goc_nanotime();
     /* seq_cst CAS against the spawner's seq_cst swap: exactly one of them
      * sees the other's value, so either we see WORK or it sees PARKED. */
     if (!goc_atomic_u32_cas(&t->state, GOC__GO_IDLE, GOC__GO_PARKED)) return true;   /* WORK */
+    bool popped = false;
     for (;;) {
         if (goc_atomic_u32_load_explicit(&t->state, GOC_ACQUIRE) == GOC__GO_WORK) return true;
-        if (deadline == INT64_MAX) {            /* popped: WORK follows at once */
+        if (popped) {                           /* WORK follows at once */
             goc_wait_u32(&t->state, GOC__GO_PARKED, GOC_FOREVER);
             continue;
         }
-        int64_t left = deadline - goc_nanotime();
+        /* Read again at every wake: goc_go_set_idle wakes us to look.
+         * Saturating: a keep-alive of GOC_FOREVER (or any huge one) is a
+         * deadline that never comes, and goc_until answers GOC_FOREVER. */
+        int64_t keep = goc_atomic_i64_load_explicit(&goc__go.keep, GOC_RELAXED);
+        goc_duration left = goc_until(goc_add_sat(since, keep > 0 ? keep : GOC_GO_IDLE));
         if (left > 0) {
             goc_wait_u32(&t->state, GOC__GO_PARKED, left);
             continue;
@@ -363,7 +444,7 @@ static bool goc__go_await(goc__gthread *t) {
         if (still) { goc__go_unlink(t); goc__go.live--; }
         goc_mutex_unlock(&goc__go.lock);
         if (still) return false;
-        deadline = INT64_MAX;
+        popped = true;
     }
 }
 
@@ -485,6 +566,7 @@ static void *goc__go_monitor(void *unused) {
 
 static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
     if (!fn) return GOC_EINVAL;
+    pthread_once(&goc__pool_once, goc__pool_init_once);   /* the fork handlers */
     goc__gtask task = { fn, arg, wg };
     goc_mutex_lock(&goc__go.lock);
     goc__gthread *t = goc__go.idle;
@@ -563,6 +645,9 @@ struct goc_workers {
     bool joined;                /* under close_lock */
     size_t n;
     pthread_t *threads;
+    /* Counts for goc_workers_stats only: relaxed adds, they order nothing
+     * (the job hand-off is the channel's, completion is the WaitGroup's). */
+    goc_atomic_u64 running, done;
 };
 
 static _Thread_local goc_workers *goc__workers_self;   /* the pool this thread works for */
@@ -572,30 +657,52 @@ static void *goc__workers_main(void *p) {
     goc__workers_self = w;
     goc__job job;
     while (goc_chan_recv(w->jobs, &job) == GOC_OK) {
+        goc_atomic_u64_fetch_add_explicit(&w->running, 1, GOC_RELAXED);
         job.fn(job.arg);
+        goc_atomic_u64_fetch_add_explicit(&w->running, (uint64_t)-1, GOC_RELAXED);
+        goc_atomic_u64_fetch_add_explicit(&w->done, 1, GOC_RELAXED);
         goc_wg_done(&w->pending);
     }
     return NULL;
 }
 
 GOC_DEF goc_workers *goc_workers_new(size_t nthreads, size_t queue_cap) {
-    if (nthreads == 0) { errno = EINVAL; return NULL; }
+    if (nthreads == 0 || nthreads > SIZE_MAX / sizeof(pthread_t)) { errno = EINVAL; return NULL; }
     goc_workers *w = (goc_workers *)GOC_CALLOC(1, sizeof *w);
     if (!w) { errno = ENOMEM; return NULL; }
+    int err = ENOMEM;
     w->threads = (pthread_t *)GOC_CALLOC(nthreads, sizeof *w->threads);
-    w->jobs = goc_chan_make(sizeof(goc__job), queue_cap);
+    if (w->threads) {
+        w->jobs = goc_chan_make(sizeof(goc__job), queue_cap);
+        if (!w->jobs && errno == EINVAL) err = EINVAL;   /* queue_cap too large */
+    }
     if (!w->threads || !w->jobs) goto fail;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+#ifdef GOC_GO_STACK_SIZE      /* the same threads as goc_go's, the same stacks */
+    pthread_attr_setstacksize(&attr, GOC_GO_STACK_SIZE);
+#endif
     for (; w->n < nthreads; w->n++)
-        if (pthread_create(&w->threads[w->n], NULL, goc__workers_main, w) != 0) goto fail;
-    return w;
+        if (pthread_create(&w->threads[w->n], &attr, goc__workers_main, w) != 0) break;
+    pthread_attr_destroy(&attr);
+    if (w->n == nthreads) return w;
 fail:
     if (w->jobs) goc_chan_close(w->jobs);
     for (size_t i = 0; i < w->n; i++) pthread_join(w->threads[i], NULL);
     if (w->jobs) goc_chan_free(w->jobs);
     GOC_FREE(w->threads);
     GOC_FREE(w);
-    errno = ENOMEM;
+    errno = err;
     return NULL;
+}
+
+GOC_DEF void goc_workers_stats(goc_workers *w, goc_workers_counts *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!w) return;
+    out->queued = goc_chan_len(w->jobs);
+    out->running = goc_atomic_u64_load_explicit(&w->running, GOC_RELAXED);
+    out->done = goc_atomic_u64_load_explicit(&w->done, GOC_RELAXED);
 }
 
 /* mode: 0 blocking, 1 try, 2 timeout d */
@@ -670,40 +777,291 @@ GOC_DEF void goc_workers_free(goc_workers *w) {
 
 /* ---- per-thread caches (free list and object pool) ----------------------- */
 
-/* The head of a thread's cache: its place on its owner's list of caches
- * (under the owner's lock, so that the owner reaches the caches of threads
- * still alive) and the owner. A cache struct starts with one. */
+/* One pthread key for all of goc: its value is the calling thread's table
+ * (goc__tls), indexed by the owner's id (a free list or pool), each entry
+ * the owner's serial and the thread's cache for it. Ids are small and
+ * reused (a free-id stack), serials never: an entry whose serial is not
+ * its owner's belongs to an owner since freed, and is never followed. The
+ * registry (one goc_mutex) holds the ids, each owner's list of caches, and
+ * the list of tables; the lookup takes no lock (a thread-local pointer, an
+ * index, a compare). Who frees what: an owner's free takes its caches off
+ * its list under the lock and frees them; an exiting thread, under the
+ * lock, gives back the caches whose owners are still registered (they
+ * cannot go away meanwhile) and frees them; a stale entry is never read. */
+typedef struct goc__towner goc__towner;
 typedef struct goc__tcache {
-    struct goc__tcache *prev, *next;
-    void *owner;
+    struct goc__tcache *prev, *next;    /* on owner->caches (registry lock) */
+    struct goc__tls *tls;               /* the thread's table (for fork's child) */
+    void (*drop_rest)(struct goc__tcache *c);   /* see give_back */
 } goc__tcache;
 
-/* The calling thread's cache under key: size bytes, zeroed and linked into
- * *list under lock on first use. NULL when out of memory (go without). */
-static void *goc__tcache_of(pthread_key_t key, size_t size, goc_mutex *lock, goc__tcache **list,
-                            void *owner) {
-    goc__tcache *c = (goc__tcache *)pthread_getspecific(key);
-    if (c) return c;
-    c = (goc__tcache *)GOC_CALLOC(1, size);
-    if (!c) return NULL;
-    c->owner = owner;
-    if (pthread_setspecific(key, c) != 0) { GOC_FREE(c); return NULL; }
-    goc_mutex_lock(lock);
-    c->next = *list;
+struct goc__towner {
+    size_t id;                  /* index into every thread's table */
+    uint64_t serial;            /* never 0, never reused */
+    size_t cache_size;
+    goc_mutex *lock;            /* the owner's own lock (held across fork), or NULL */
+    goc__tcache *caches;        /* (registry lock) */
+    /* Under the registry lock, for a cache already off the list: an
+     * exiting thread's, handed back (false: c was freed; true: c keeps
+     * what could not be kept, and c->drop_rest(c) is called once the lock
+     * is released, as it may run user code) ... */
+    bool (*give_back)(goc__towner *o, goc__tcache *c);
+    /* ... or, in a child after fork(), one of a thread that does not exist
+     * there: count it out and free c (its items are left alone). */
+    void (*abandon)(goc__towner *o, goc__tcache *c);
+};
+
+typedef struct goc__tls_ent { uint64_t serial; goc__tcache *c; } goc__tls_ent;
+typedef struct goc__tls {
+    struct goc__tls *prev, *next;       /* every table (registry lock) */
+    size_t cap;                         /* tab and cap change under the registry lock */
+    goc__tls_ent *tab;
+} goc__tls;
+
+static struct {
+    goc_mutex lock;
+    goc__towner **owners;       /* by id; NULL: free */
+    size_t *free_ids;           /* as many as owners */
+    size_t nids, nfree, cap;
+    uint64_t serial;
+    goc__tls *threads;
+    pthread_key_t key;
+    bool key_ok;                /* false: no key (none left), no caches at all */
+} goc__reg;
+
+static _Thread_local goc__tls *goc__tls_self;   /* = pthread_getspecific(goc__reg.key) */
+
+/* Register o: an id and a serial. false: out of memory. */
+static bool goc__towner_add(goc__towner *o) {
+    pthread_once(&goc__pool_once, goc__pool_init_once);
+    goc_mutex_lock(&goc__reg.lock);
+    size_t id;
+    if (goc__reg.nfree) {
+        id = goc__reg.free_ids[--goc__reg.nfree];
+    } else {
+        if (goc__reg.nids == goc__reg.cap) {
+            size_t cap = goc__reg.cap ? goc__reg.cap * 2 : 16;
+            goc__towner **owners = (goc__towner **)GOC_CALLOC(cap, sizeof *owners);
+            size_t *ids = (size_t *)GOC_MALLOC(cap * sizeof *ids);
+            if (!owners || !ids || cap > SIZE_MAX / sizeof *ids) {
+                goc_mutex_unlock(&goc__reg.lock);
+                GOC_FREE(owners);
+                GOC_FREE(ids);
+                return false;
+            }
+            if (goc__reg.nids) memcpy(owners, goc__reg.owners, goc__reg.nids * sizeof *owners);
+            GOC_FREE(goc__reg.owners);
+            GOC_FREE(goc__reg.free_ids);          /* nfree is 0 here */
+            goc__reg.owners = owners;
+            goc__reg.free_ids = ids;
+            goc__reg.cap = cap;
+        }
+        id = goc__reg.nids++;
+    }
+    o->id = id;
+    o->serial = ++goc__reg.serial;
+    o->caches = NULL;
+    goc__reg.owners[id] = o;
+    goc_mutex_unlock(&goc__reg.lock);
+    return true;
+}
+
+/* Unregister o; its caches, off every table's reach, are the caller's. */
+static goc__tcache *goc__towner_remove(goc__towner *o) {
+    goc_mutex_lock(&goc__reg.lock);
+    goc__reg.owners[o->id] = NULL;
+    goc__reg.free_ids[goc__reg.nfree++] = o->id;
+    goc__tcache *list = o->caches;
+    o->caches = NULL;
+    goc_mutex_unlock(&goc__reg.lock);
+    return list;
+}
+
+/* The owner of table entry id, if it is still the one the entry was made
+ * for (registry lock). */
+static goc__towner *goc__tls_live(const goc__tls *t, size_t id) {
+    const goc__tls_ent *e = &t->tab[id];
+    if (!e->c || id >= goc__reg.nids) return NULL;
+    goc__towner *o = goc__reg.owners[id];
+    return o && o->serial == e->serial ? o : NULL;
+}
+
+static void goc__tcache_unlink(goc__towner *o, goc__tcache *c) {   /* registry lock */
+    if (c->prev) c->prev->next = c->next; else o->caches = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* The key's destructor: the exiting thread's caches go back to their owners. */
+static void goc__tls_exit(void *v) {
+    goc__tls *t = (goc__tls *)v;
+    if (goc__tls_self == t) goc__tls_self = NULL;
+    goc__tcache *rest = NULL;
+    goc_mutex_lock(&goc__reg.lock);
+    if (t->prev) t->prev->next = t->next; else goc__reg.threads = t->next;
+    if (t->next) t->next->prev = t->prev;
+    for (size_t id = 0; id < t->cap; id++) {
+        goc__towner *o = goc__tls_live(t, id);
+        if (!o) continue;
+        goc__tcache *c = t->tab[id].c;
+        goc__tcache_unlink(o, c);
+        if (o->give_back(o, c)) { c->next = rest; rest = c; }
+    }
+    goc_mutex_unlock(&goc__reg.lock);
+    while (rest) {
+        goc__tcache *next = rest->next;
+        rest->drop_rest(rest);
+        rest = next;
+    }
+    GOC_FREE(t->tab);
+    GOC_FREE(t);
+}
+
+/* The calling thread's cache for o, if it has one. */
+static inline goc__tcache *goc__tcache_find(const goc__towner *o) {
+    goc__tls *t = goc__tls_self;
+    if (t && o->id < t->cap && t->tab[o->id].serial == o->serial) return t->tab[o->id].c;
+    return NULL;
+}
+
+/* Make the calling thread's cache for o: zeroed, on o's list. NULL when
+ * out of memory or without a key (go without). */
+static goc__tcache *goc__tcache_make(goc__towner *o) {
+    if (!goc__reg.key_ok) return NULL;
+    goc__tls *t = goc__tls_self;
+    if (!t) {
+        t = (goc__tls *)GOC_CALLOC(1, sizeof *t);
+        if (!t) return NULL;
+        if (pthread_setspecific(goc__reg.key, t) != 0) { GOC_FREE(t); return NULL; }
+        goc__tls_self = t;
+        goc_mutex_lock(&goc__reg.lock);
+        t->next = goc__reg.threads;
+        if (t->next) t->next->prev = t;
+        goc__reg.threads = t;
+        goc_mutex_unlock(&goc__reg.lock);
+    }
+    goc__tls_ent *tab = NULL;
+    size_t cap = t->cap;
+    if (o->id >= cap) {
+        cap = cap ? cap : 4;
+        while (cap <= o->id) cap *= 2;
+        tab = (goc__tls_ent *)GOC_CALLOC(cap, sizeof *tab);
+        if (!tab) return NULL;
+        if (t->cap) memcpy(tab, t->tab, t->cap * sizeof *tab);
+    }
+    goc__tcache *c = (goc__tcache *)GOC_CALLOC(1, o->cache_size);
+    if (!c) { GOC_FREE(tab); return NULL; }
+    c->tls = t;
+    goc__tls_ent *old = NULL;
+    goc_mutex_lock(&goc__reg.lock);      /* so that fork's child sees a whole table */
+    if (tab) { old = t->tab; t->tab = tab; t->cap = cap; }
+    c->next = o->caches;
     if (c->next) c->next->prev = c;
-    *list = c;
-    goc_mutex_unlock(lock);
+    o->caches = c;
+    t->tab[o->id].serial = o->serial;    /* a stale entry's cache was freed by its owner */
+    t->tab[o->id].c = c;
+    goc_mutex_unlock(&goc__reg.lock);
+    GOC_FREE(old);
     return c;
 }
 
-/* Take c off *list (an exiting thread's); the caller holds the lock. */
-static void goc__tcache_unlink(goc__tcache **list, goc__tcache *c) {
-    if (c->prev) c->prev->next = c->next; else *list = c->next;
-    if (c->next) c->next->prev = c->prev;
+static inline goc__tcache *goc__tcache_of(goc__towner *o) {
+    goc__tcache *c = goc__tcache_find(o);
+    return c ? c : goc__tcache_make(o);
 }
 
 /* (A function, so that a cache size of 0 compiles without a warning.) */
 static inline size_t goc__min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* The idle bound: one counter per free list / pool of the objects it keeps
+ * (shared store or ring, and every thread's cache). A put first reserves
+ * one (false: the bound is reached, drop it); an object leaving the idle
+ * state (a get) releases one after it is taken out. Relaxed: the counter
+ * orders no memory and pairs with nothing, it only counts (the objects
+ * themselves are handed over by the thread's own cache, the ring's stamps
+ * or the store's lock); all its changes are read-modify-writes of one
+ * word, so their single modification order keeps it within max. */
+static inline bool goc__idle_take(goc_atomic_uptr *idle, size_t max) {
+    uintptr_t v = goc_atomic_uptr_load_explicit(idle, GOC_RELAXED);
+    do {
+        if (v >= max) return false;
+    } while (!goc_atomic_uptr_cas_weak_explicit(idle, &v, v + 1, GOC_RELAXED, GOC_RELAXED));
+    return true;
+}
+static inline void goc__idle_give(goc_atomic_uptr *idle, size_t n) {
+    goc_atomic_uptr_fetch_add_explicit(idle, (uintptr_t)0 - (uintptr_t)n, GOC_RELAXED);
+}
+
+/* One more on a counter only its owner writes. */
+static inline void goc__own_count(goc_atomic_uptr *c) {
+    goc_atomic_uptr_store_explicit(c, goc_atomic_uptr_load_explicit(c, GOC_RELAXED) + 1, GOC_RELAXED);
+}
+/* A count that orders nothing (relaxed). */
+static inline void goc__count(goc_atomic_uptr *c, uintptr_t n) {
+    goc_atomic_uptr_fetch_add_explicit(c, n, GOC_RELAXED);
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+/* prepare: take goc_go's lock, the registry's and every owner's (in that
+ * order, the order they nest in), so that the child gets them in a
+ * consistent state; parent: let go; child: reset goc_go to "no threads, no
+ * monitor, nothing queued" (queued tasks run in the parent), drop the
+ * caches of the threads that do not exist in the child, release the locks
+ * by re-initializing them (only this thread exists). */
+static void goc__fork_prepare(void) {
+    goc_mutex_lock(&goc__go.lock);
+    goc_mutex_lock(&goc__reg.lock);
+    for (size_t id = 0; id < goc__reg.nids; id++)
+        if (goc__reg.owners[id] && goc__reg.owners[id]->lock) goc_mutex_lock(goc__reg.owners[id]->lock);
+}
+
+static void goc__fork_parent(void) {
+    for (size_t id = goc__reg.nids; id-- > 0;)
+        if (goc__reg.owners[id] && goc__reg.owners[id]->lock) goc_mutex_unlock(goc__reg.owners[id]->lock);
+    goc_mutex_unlock(&goc__reg.lock);
+    goc_mutex_unlock(&goc__go.lock);
+}
+
+static void goc__fork_child(void) {
+    for (goc__gthread *t = goc__go.idle, *next; t; t = next) {   /* threads of the parent */
+        next = t->next;
+        GOC_FREE(t);
+    }
+    goc__go.idle = NULL;
+    goc__go.nidle = goc__go.live = 0;
+    goc__go.qhead = goc__go.qlen = 0;
+    goc__go.mon_started = goc__go.mon_parked = false;
+    goc_atomic_u32_store_explicit(&goc__go.mon_word, 0, GOC_RELAXED);
+    memset(&goc__go.lock, 0, sizeof goc__go.lock);
+
+    goc__tls *self = goc__tls_self;
+    for (goc__tls *t = goc__reg.threads, *next; t; t = next) {
+        next = t->next;
+        if (t == self) continue;
+        for (size_t id = 0; id < t->cap; id++) {
+            goc__towner *o = goc__tls_live(t, id);
+            if (!o) continue;
+            goc__tcache_unlink(o, t->tab[id].c);
+            o->abandon(o, t->tab[id].c);
+        }
+        GOC_FREE(t->tab);
+        GOC_FREE(t);
+    }
+    goc__reg.threads = self;
+    if (self) self->prev = self->next = NULL;
+    for (size_t id = 0; id < goc__reg.nids; id++)
+        if (goc__reg.owners[id] && goc__reg.owners[id]->lock)
+            memset(goc__reg.owners[id]->lock, 0, sizeof(goc_mutex));
+    memset(&goc__reg.lock, 0, sizeof goc__reg.lock);
+}
+
+static void goc__pool_init_once(void) {
+    /* Out of pthread keys (there are ~1024, shared with the program): no
+     * thread caches anywhere; free lists and pools use their shared part. */
+    goc__reg.key_ok = pthread_key_create(&goc__reg.key, goc__tls_exit) == 0;
+    pthread_atfork(goc__fork_prepare, goc__fork_parent, goc__fork_child);
+}
 
 /* ---- leaky free list ---------------------------------------------------- */
 
@@ -716,7 +1074,7 @@ typedef struct goc__fl_slot {
  * kept are written by the owner alone (relaxed load + store, no
  * read-modify-write, so nothing bounces) and read by goc_freelist_stats. */
 typedef struct goc__fl_cache {
-    goc__tcache link;                    /* owner: the goc_freelist */
+    goc__tcache link;
     size_t n;
     goc_atomic_uptr hits, kept;
     void *items[GOC_FREELIST_LOCAL > 0 ? GOC_FREELIST_LOCAL : 1];
@@ -725,13 +1083,13 @@ typedef struct goc__fl_cache {
 struct goc_freelist {
     GOC_ALIGNED_CACHELINE goc_atomic_uptr tail;   /* puts the ring kept */
     GOC_ALIGNED_CACHELINE goc_atomic_uptr head;   /* gets the ring served */
+    GOC_ALIGNED_CACHELINE goc_atomic_uptr idle;   /* items kept, ring and caches (goc__idle_take) */
     GOC_ALIGNED_CACHELINE goc_atomic_uptr misses, drops;
-    size_t item_size, cap, local_max;
+    size_t item_size, max_free, local_max;
+    size_t cap;                     /* ring slots: max_free rounded up to a power of 2 */
     goc__fl_slot *slots;
-    pthread_key_t key;              /* the calling thread's cache (local_max > 0) */
-    goc_mutex lock;                 /* caches, retired_* */
-    goc__tcache *caches;
-    uint64_t retired_hits, retired_kept;   /* counts of caches whose threads exited */
+    goc__towner own;                /* caches */
+    uint64_t retired_hits, retired_kept;   /* counts of caches gone (registry lock) */
 };
 
 /* The ring: one CAS each way; false when empty / full. */
@@ -739,7 +1097,7 @@ static bool goc__fl_ring_get(goc_freelist *f, void **item) {
     if (!f->cap) return false;
     uintptr_t pos = goc_atomic_uptr_load_explicit(&f->head, GOC_RELAXED);
     for (;;) {
-        goc__fl_slot *s = &f->slots[pos % f->cap];
+        goc__fl_slot *s = &f->slots[pos & (f->cap - 1)];
         /* acquire: pairs with the put's release of stamp, so item is seen */
         intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - (pos + 1));
         if (dif == 0) {
@@ -763,7 +1121,7 @@ static bool goc__fl_ring_put(goc_freelist *f, void *item) {
     if (!f->cap) return false;
     uintptr_t pos = goc_atomic_uptr_load_explicit(&f->tail, GOC_RELAXED);
     for (;;) {
-        goc__fl_slot *s = &f->slots[pos % f->cap];
+        goc__fl_slot *s = &f->slots[pos & (f->cap - 1)];
         /* acquire: pairs with the get's release, so its read of item is over */
         intptr_t dif = (intptr_t)(goc_atomic_uptr_load_explicit(&s->stamp, GOC_ACQUIRE) - pos);
         if (dif == 0) {
@@ -781,44 +1139,54 @@ static bool goc__fl_ring_put(goc_freelist *f, void *item) {
     }
 }
 
-/* One more on a counter only its owner writes. */
-static inline void goc__fl_count(goc_atomic_uptr *c) {
-    goc_atomic_uptr_store_explicit(c, goc_atomic_uptr_load_explicit(c, GOC_RELAXED) + 1, GOC_RELAXED);
-}
+#define GOC__FL_OF(o) ((goc_freelist *)(void *)((char *)(o) - offsetof(goc_freelist, own)))
 
-/* An exiting thread's items go to the ring (or are freed); its counts are
- * kept, minus the items it hands over (the ring or drops counts them now). */
-static void goc__fl_thread_exit(void *v) {
-    goc__fl_cache *c = (goc__fl_cache *)v;
-    goc_freelist *f = (goc_freelist *)c->link.owner;
-    goc_mutex_lock(&f->lock);
-    goc__tcache_unlink(&f->caches, &c->link);
+/* An exiting thread's items go to the ring (registry lock; GOC_FREE is
+ * not user code); its counts are kept, minus the items it hands over (the
+ * ring or drops counts them now). */
+static bool goc__fl_give_back(goc__towner *o, goc__tcache *l) {
+    goc_freelist *f = GOC__FL_OF(o);
+    goc__fl_cache *c = (goc__fl_cache *)l;
     f->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
     f->retired_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED) - c->n;
-    goc_mutex_unlock(&f->lock);
     for (size_t i = 0; i < c->n; i++) {
         if (goc__fl_ring_put(f, c->items[i])) continue;
-        goc_atomic_uptr_add(&f->drops, 1);
+        goc__idle_give(&f->idle, 1);
+        goc__count(&f->drops, 1);
         GOC_FREE(c->items[i]);
     }
     GOC_FREE(c);
+    return false;
 }
 
-static goc__fl_cache *goc__fl_cache_of(goc_freelist *f) {
-    return (goc__fl_cache *)goc__tcache_of(f->key, sizeof(goc__fl_cache), &f->lock, &f->caches, f);
+/* Fork's child: the items of a thread that is gone are left where they are
+ * (its cache may be mid-update); they no longer count as kept. */
+static void goc__fl_abandon(goc__towner *o, goc__tcache *l) {
+    goc_freelist *f = GOC__FL_OF(o);
+    goc__fl_cache *c = (goc__fl_cache *)l;
+    f->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
+    f->retired_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED);
+    goc__idle_give(&f->idle, c->n);
+    GOC_FREE(c);
+}
+
+static inline goc__fl_cache *goc__fl_cache_of(goc_freelist *f) {
+    return (goc__fl_cache *)goc__tcache_of(&f->own);
 }
 
 GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free) {
-    if (item_size == 0 || max_free > SIZE_MAX / 2 / sizeof(goc__fl_slot)) {
+    if (item_size == 0 || item_size > PTRDIFF_MAX || max_free > SIZE_MAX / 4 / sizeof(goc__fl_slot)) {
         errno = EINVAL;
         return NULL;
     }
+    size_t cap = max_free ? 1 : 0;
+    while (cap < max_free) cap *= 2;
     /* The struct is cache-line aligned; GOC_MALLOC only promises max_align_t,
      * so over-allocate and align by hand (the original pointer sits before). */
     size_t need = sizeof(goc_freelist) + GOC_CACHELINE + sizeof(void *);
     char *raw = (char *)GOC_MALLOC(need);
-    goc__fl_slot *slots = max_free ? (goc__fl_slot *)GOC_CALLOC(max_free, sizeof *slots) : NULL;
-    if (!raw || (max_free && !slots)) {
+    goc__fl_slot *slots = cap ? (goc__fl_slot *)GOC_CALLOC(cap, sizeof *slots) : NULL;
+    if (!raw || (cap && !slots)) {
         GOC_FREE(raw);
         GOC_FREE(slots);
         errno = ENOMEM;
@@ -829,38 +1197,56 @@ GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free) {
     memset(f, 0, sizeof *f);
     ((void **)f)[-1] = raw;
     f->item_size = item_size;
-    f->cap = max_free;
+    f->max_free = max_free;
+    f->cap = cap;
     f->slots = slots;
-    for (size_t i = 0; i < max_free; i++) goc_atomic_uptr_store_explicit(&slots[i].stamp, i, GOC_RELAXED);
-    /* Out of pthread keys (there are ~1024): no thread caches, the ring alone. */
+    for (size_t i = 0; i < cap; i++) goc_atomic_uptr_store_explicit(&slots[i].stamp, i, GOC_RELAXED);
     f->local_max = goc__min_size(max_free, GOC_FREELIST_LOCAL);
-    if (f->local_max && pthread_key_create(&f->key, goc__fl_thread_exit) != 0) f->local_max = 0;
+    f->own.cache_size = sizeof(goc__fl_cache);
+    f->own.give_back = goc__fl_give_back;
+    f->own.abandon = goc__fl_abandon;
+    if (!goc__towner_add(&f->own)) {
+        GOC_FREE(slots);
+        GOC_FREE(raw);
+        errno = ENOMEM;
+        return NULL;
+    }
     return f;
 }
 
 GOC_DEF void *goc_freelist_get(goc_freelist *f) {
     if (!f) return NULL;
     goc__fl_cache *c = f->local_max ? goc__fl_cache_of(f) : NULL;
-    if (c && c->n) {                         /* the item this thread put last */
-        goc__fl_count(&c->hits);
-        return c->items[--c->n];
-    }
     void *item;
-    if (goc__fl_ring_get(f, &item)) return item;
-    goc_atomic_uptr_add(&f->misses, 1);     /* a count only: orders nothing */
+    if (c && c->n) {                         /* the item this thread put last */
+        goc__own_count(&c->hits);
+        item = c->items[--c->n];
+        goc__idle_give(&f->idle, 1);
+        return item;
+    }
+    if (goc__fl_ring_get(f, &item)) {
+        goc__idle_give(&f->idle, 1);
+        return item;
+    }
+    goc__count(&f->misses, 1);
     return GOC_MALLOC(f->item_size);
 }
 
 GOC_DEF void goc_freelist_put(goc_freelist *f, void *item) {
     if (!f || !item) return;
-    goc__fl_cache *c = f->local_max ? goc__fl_cache_of(f) : NULL;
-    if (c && c->n < f->local_max) {
-        c->items[c->n++] = item;
-        goc__fl_count(&c->kept);
-        return;
+    if (goc__idle_take(&f->idle, f->max_free)) {
+        goc__fl_cache *c = f->local_max ? goc__fl_cache_of(f) : NULL;
+        if (c && c->n < f->local_max) {
+            c->items[c->n++] = item;
+            goc__own_count(&c->kept);
+            return;
+        }
+        /* The ring has room for every reserved item, but a slot whose get
+         * has not finished yet looks full: then the item is dropped. */
+        if (goc__fl_ring_put(f, item)) return;
+        goc__idle_give(&f->idle, 1);
     }
-    if (goc__fl_ring_put(f, item)) return;
-    goc_atomic_uptr_add(&f->drops, 1);
+    goc__count(&f->drops, 1);
     GOC_FREE(item);
 }
 
@@ -868,14 +1254,14 @@ GOC_DEF void goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out) {
     if (!out) return;
     memset(out, 0, sizeof *out);
     if (!f) return;
-    goc_mutex_lock(&f->lock);
+    goc_mutex_lock(&goc__reg.lock);
     uint64_t local_hits = f->retired_hits, local_kept = f->retired_kept;
-    for (goc__tcache *l = f->caches; l; l = l->next) {
+    for (goc__tcache *l = f->own.caches; l; l = l->next) {
         goc__fl_cache *c = (goc__fl_cache *)l;
         local_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
         local_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED);
     }
-    goc_mutex_unlock(&f->lock);
+    goc_mutex_unlock(&goc__reg.lock);
     uint64_t hits = goc_atomic_uptr_load(&f->head) + local_hits;
     uint64_t kept = goc_atomic_uptr_load(&f->tail) + local_kept;
     uint64_t misses = goc_atomic_uptr_load(&f->misses), drops = goc_atomic_uptr_load(&f->drops);
@@ -887,14 +1273,11 @@ GOC_DEF void goc_freelist_stats(goc_freelist *f, goc_freelist_counts *out) {
 
 GOC_DEF void goc_freelist_free(goc_freelist *f) {
     if (!f) return;
-    if (f->local_max) {
-        pthread_key_delete(f->key);         /* exiting threads no longer run the destructor */
-        for (goc__tcache *l = f->caches, *next; l; l = next) {
-            next = l->next;
-            goc__fl_cache *c = (goc__fl_cache *)l;
-            for (size_t i = 0; i < c->n; i++) GOC_FREE(c->items[i]);
-            GOC_FREE(c);
-        }
+    for (goc__tcache *l = goc__towner_remove(&f->own), *next; l; l = next) {
+        next = l->next;
+        goc__fl_cache *c = (goc__fl_cache *)l;
+        for (size_t i = 0; i < c->n; i++) GOC_FREE(c->items[i]);
+        GOC_FREE(c);
     }
     void *item;
     while (goc__fl_ring_get(f, &item)) GOC_FREE(item);
@@ -905,8 +1288,11 @@ GOC_DEF void goc_freelist_free(goc_freelist *f) {
 /* ---- object pool -------------------------------------------------------- */
 
 typedef struct goc__pool_cache {
-    goc__tcache link;                      /* owner: the goc_pool */
+    goc__tcache link;
     size_t n;
+    goc_atomic_uptr hits;                  /* written by the thread alone */
+    void (*free_fn)(void *, void *);       /* for drop_rest, after give_back */
+    void *arg;
     void *items[GOC_POOL_LOCAL > 0 ? GOC_POOL_LOCAL : 1];
 } goc__pool_cache;
 
@@ -915,112 +1301,185 @@ struct goc_pool {
     void (*free_fn)(void *, void *);
     void *arg;
     size_t max_idle, local_max;
-    pthread_key_t key;
-    goc_mutex lock;                 /* store, caches list */
+    goc_atomic_uptr idle;           /* objects kept, store and caches (goc__idle_take) */
+    goc_atomic_uptr store_hits, misses, news, frees;   /* counts (goc__count) */
+    goc_mutex lock;                 /* store */
     void **store;
     size_t nstore, store_cap;
-    goc__tcache *caches;
+    goc__towner own;                /* caches */
+    uint64_t retired_hits;          /* hits of caches gone (registry lock) */
 };
+
+#define GOC__POOL_OF(o) ((goc_pool *)(void *)((char *)(o) - offsetof(goc_pool, own)))
 
 static void goc__pool_drop(goc_pool *p, void *obj) {
     if (p->free_fn) p->free_fn(obj, p->arg);
 }
 
-/* Move n objects into the shared store; those beyond max_idle are dropped
- * after the lock is released (free_fn may take locks of its own). */
-static void goc__pool_store(goc_pool *p, void **objs, size_t n) {
-    size_t kept = 0;
+/* Move n objects (reserved already) into the shared store; answers how
+ * many went in (fewer only when out of memory: the caller drops the rest).
+ * Takes the store's lock; calls no user code. */
+static size_t goc__pool_stash(goc_pool *p, void **objs, size_t n) {
     goc_mutex_lock(&p->lock);
-    size_t room = p->max_idle - p->nstore;
-    size_t want = n < room ? n : room;
+    size_t want = n;
     if (p->nstore + want > p->store_cap) {
         size_t cap = p->store_cap ? p->store_cap * 2 : 2 * GOC_POOL_LOCAL + 8;   /* never 0 */
         while (cap < p->nstore + want) cap *= 2;
-        if (cap > p->max_idle) cap = p->max_idle;
-        void **grown = (void **)GOC_MALLOC(cap * sizeof(void *));
+        if (cap > p->max_idle) cap = p->max_idle;     /* the store never holds more */
+        void **grown = cap <= SIZE_MAX / sizeof(void *) ? (void **)GOC_MALLOC(cap * sizeof(void *)) : NULL;
         if (grown) {
             if (p->nstore) memcpy(grown, p->store, p->nstore * sizeof(void *));
             GOC_FREE(p->store);
             p->store = grown;
             p->store_cap = cap;
-        } else {
-            want = p->store_cap - p->nstore;    /* no memory: keep what fits */
         }
+        if (p->nstore + want > p->store_cap) want = p->store_cap - p->nstore;   /* keep what fits */
     }
-    for (; kept < want; kept++) p->store[p->nstore++] = objs[kept];
+    for (size_t i = 0; i < want; i++) p->store[p->nstore++] = objs[i];
     goc_mutex_unlock(&p->lock);
-    for (size_t i = kept; i < n; i++) goc__pool_drop(p, objs[i]);
+    return want;
 }
 
-static void goc__pool_thread_exit(void *v) {
-    goc__pool_cache *c = (goc__pool_cache *)v;
-    goc_pool *p = (goc_pool *)c->link.owner;
-    goc_mutex_lock(&p->lock);
-    goc__tcache_unlink(&p->caches, &c->link);
-    goc_mutex_unlock(&p->lock);
-    goc__pool_store(p, c->items, c->n);
+/* Drop n reserved objects that found no place. */
+static void goc__pool_unkeep(goc_pool *p, void **objs, size_t n) {
+    if (!n) return;
+    goc__idle_give(&p->idle, n);
+    goc__count(&p->frees, n);
+    for (size_t i = 0; i < n; i++) goc__pool_drop(p, objs[i]);
+}
+
+static void goc__pool_drop_rest(goc__tcache *l) {
+    goc__pool_cache *c = (goc__pool_cache *)l;
+    if (c->free_fn)
+        for (size_t i = 0; i < c->n; i++) c->free_fn(c->items[i], c->arg);
     GOC_FREE(c);
 }
 
-static goc__pool_cache *goc__pool_cache_of(goc_pool *p) {
-    return (goc__pool_cache *)goc__tcache_of(p->key, sizeof(goc__pool_cache), &p->lock, &p->caches, p);
+/* Registry lock held: the store takes everything (the bound counts the
+ * cache already), unless out of memory; free_fn runs after the unlock. */
+static bool goc__pool_give_back(goc__towner *o, goc__tcache *l) {
+    goc_pool *p = GOC__POOL_OF(o);
+    goc__pool_cache *c = (goc__pool_cache *)l;
+    p->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
+    size_t kept = goc__pool_stash(p, c->items, c->n);
+    if (kept == c->n) { GOC_FREE(c); return false; }
+    size_t rest = c->n - kept;
+    memmove(c->items, c->items + kept, rest * sizeof(void *));
+    c->n = rest;
+    goc__idle_give(&p->idle, rest);
+    goc__count(&p->frees, rest);
+    c->free_fn = p->free_fn;
+    c->arg = p->arg;
+    c->link.drop_rest = goc__pool_drop_rest;
+    return true;
+}
+
+static void goc__pool_abandon(goc__towner *o, goc__tcache *l) {
+    goc_pool *p = GOC__POOL_OF(o);
+    goc__pool_cache *c = (goc__pool_cache *)l;
+    p->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
+    goc__idle_give(&p->idle, c->n);
+    GOC_FREE(c);
+}
+
+static inline goc__pool_cache *goc__pool_cache_of(goc_pool *p) {
+    return (goc__pool_cache *)goc__tcache_of(&p->own);
 }
 
 GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *), void (*free_fn)(void *, void *),
                                void *arg, size_t max_idle) {
     goc_pool *p = (goc_pool *)GOC_CALLOC(1, sizeof *p);
     if (!p) { errno = ENOMEM; return NULL; }
-    if (pthread_key_create(&p->key, goc__pool_thread_exit) != 0) {
-        GOC_FREE(p);
-        errno = EAGAIN;
-        return NULL;
-    }
     p->new_fn = new_fn;
     p->free_fn = free_fn;
     p->arg = arg;
     p->max_idle = max_idle;
     p->local_max = goc__min_size(max_idle, GOC_POOL_LOCAL);
+    p->own.cache_size = sizeof(goc__pool_cache);
+    p->own.lock = &p->lock;
+    p->own.give_back = goc__pool_give_back;
+    p->own.abandon = goc__pool_abandon;
+    if (!goc__towner_add(&p->own)) {
+        GOC_FREE(p);
+        errno = ENOMEM;
+        return NULL;
+    }
     return p;
 }
 
 GOC_DEF void *goc_pool_get(goc_pool *p) {
     if (!p) return NULL;
     goc__pool_cache *c = p->local_max ? goc__pool_cache_of(p) : NULL;
-    if (c && c->n) return c->items[--c->n];
     void *obj = NULL;
-    if (c) {   /* refill half a cache in one visit to the store */
-        goc_mutex_lock(&p->lock);
-        size_t take = p->nstore < (p->local_max + 1) / 2 ? p->nstore : (p->local_max + 1) / 2;
-        for (size_t i = 0; i < take; i++) c->items[c->n++] = p->store[--p->nstore];
-        goc_mutex_unlock(&p->lock);
-        if (c->n) return c->items[--c->n];
-    } else if (p->max_idle) {   /* no cache (out of memory): the store alone */
-        goc_mutex_lock(&p->lock);
-        if (p->nstore) obj = p->store[--p->nstore];
-        goc_mutex_unlock(&p->lock);
-        if (obj) return obj;
+    if (c && c->n) {
+        goc__own_count(&c->hits);
+        obj = c->items[--c->n];
+        goc__idle_give(&p->idle, 1);
+        return obj;
     }
-    return p->new_fn ? p->new_fn(p->arg) : NULL;
+    if (p->max_idle) {
+        goc_mutex_lock(&p->lock);
+        if (c) {   /* refill half a cache in one visit to the store */
+            size_t take = goc__min_size(p->nstore, (p->local_max + 1) / 2);
+            for (size_t i = 0; i < take; i++) c->items[c->n++] = p->store[--p->nstore];
+            if (c->n) obj = c->items[--c->n];
+        } else if (p->nstore) {   /* no cache (out of memory, or no key): the store alone */
+            obj = p->store[--p->nstore];
+        }
+        goc_mutex_unlock(&p->lock);
+        if (obj) {
+            goc__count(&p->store_hits, 1);
+            goc__idle_give(&p->idle, 1);
+            return obj;
+        }
+    }
+    goc__count(&p->misses, 1);
+    if (!p->new_fn) return NULL;
+    goc__count(&p->news, 1);
+    return p->new_fn(p->arg);
 }
 
 GOC_DEF void goc_pool_put(goc_pool *p, void *obj) {
     if (!p || !obj) return;
+    if (!goc__idle_take(&p->idle, p->max_idle)) {   /* max_idle kept already */
+        goc__count(&p->frees, 1);
+        goc__pool_drop(p, obj);
+        return;
+    }
     goc__pool_cache *c = p->local_max ? goc__pool_cache_of(p) : NULL;
-    if (!c) { goc__pool_store(p, &obj, 1); return; }
+    if (!c) {
+        if (!goc__pool_stash(p, &obj, 1)) goc__pool_unkeep(p, &obj, 1);
+        return;
+    }
     if (c->n == p->local_max) {   /* spill the older half */
         size_t half = (c->n + 1) / 2;
-        goc__pool_store(p, c->items, half);
+        size_t kept = goc__pool_stash(p, c->items, half);
+        goc__pool_unkeep(p, c->items + kept, half - kept);
         memmove(c->items, c->items + half, (c->n - half) * sizeof(void *));
         c->n -= half;
     }
     c->items[c->n++] = obj;
 }
 
+GOC_DEF void goc_pool_stats(goc_pool *p, goc_pool_counts *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!p) return;
+    goc_mutex_lock(&goc__reg.lock);
+    uint64_t hits = p->retired_hits;
+    for (goc__tcache *l = p->own.caches; l; l = l->next)
+        hits += goc_atomic_uptr_load_explicit(&((goc__pool_cache *)l)->hits, GOC_RELAXED);
+    goc_mutex_unlock(&goc__reg.lock);
+    hits += goc_atomic_uptr_load_explicit(&p->store_hits, GOC_RELAXED);
+    out->hits = hits;
+    out->gets = hits + goc_atomic_uptr_load_explicit(&p->misses, GOC_RELAXED);
+    out->news = goc_atomic_uptr_load_explicit(&p->news, GOC_RELAXED);
+    out->frees = goc_atomic_uptr_load_explicit(&p->frees, GOC_RELAXED);
+}
+
 GOC_DEF void goc_pool_free(goc_pool *p) {
     if (!p) return;
-    /* After this, exiting threads no longer run the destructor. */
-    pthread_key_delete(p->key);
-    for (goc__tcache *l = p->caches, *next; l; l = next) {
+    for (goc__tcache *l = goc__towner_remove(&p->own), *next; l; l = next) {
         next = l->next;
         goc__pool_cache *c = (goc__pool_cache *)l;
         for (size_t i = 0; i < c->n; i++) goc__pool_drop(p, c->items[i]);

@@ -258,28 +258,34 @@ Test(pool, freelist_reuses_and_counts) {
     goc_freelist_put(f, y);
     goc_freelist_free(f);
 #elif GOC_FREELIST_LOCAL >= 2
-    /* max_free 2: this thread keeps its last 2 puts, the shared ring 2 more */
+    /* max_free 2 bounds the items kept in total: this thread's cache takes
+     * the first 2 puts, the other 3 are freed (the ring is never reached) */
     goc_freelist *f = goc_freelist_new(64, 2);
     cr_assert_not_null(f);
     void *it[5];
     for (int i = 0; i < 5; i++) cr_assert_not_null(it[i] = goc_freelist_get(f));
     memset(it[0], 1, 64);
-    for (int i = 0; i < 5; i++) goc_freelist_put(f, it[i]);   /* it[4]: no room, freed */
+    for (int i = 0; i < 5; i++) goc_freelist_put(f, it[i]);   /* it[2..4]: no room, freed */
+    goc_freelist_stats(f, &k);
+    cr_assert(k.gets == 5 && k.hits == 0 && k.puts == 5 && k.drops == 3,
+              "gets %llu hits %llu puts %llu drops %llu", (unsigned long long)k.gets,
+              (unsigned long long)k.hits, (unsigned long long)k.puts, (unsigned long long)k.drops);
     void *x = goc_freelist_get(f), *y = goc_freelist_get(f);
-    cr_assert(x == it[1] && y == it[0], "the thread's own cache first, last in first out");
-    void *z = goc_freelist_get(f), *w = goc_freelist_get(f);
-    cr_assert(z == it[2] && w == it[3], "then the ring, first in first out");
+    cr_assert(x == it[1] && y == it[0], "the thread's own cache, last in first out");
+    void *z = goc_freelist_get(f);        /* nothing kept: fresh */
+    cr_assert_not_null(z);
     goc_freelist_put(f, x);
     goc_freelist_put(f, NULL);            /* ignored */
     goc_freelist_stats(f, &k);
-    cr_assert_eq(k.gets, 9);
-    cr_assert_eq(k.hits, 4);
+    cr_assert_eq(k.gets, 8);
+    cr_assert_eq(k.hits, 2);
     cr_assert_eq(k.puts, 6);
-    cr_assert_eq(k.drops, 1);
+    cr_assert_eq(k.drops, 3);
     goc_freelist_put(f, y);
-    goc_freelist_put(f, z);
-    goc_freelist_put(f, w);
-    goc_freelist_free(f);                 /* frees x, y (the cache), z, w (the ring): ASan, no leak */
+    goc_freelist_put(f, z);               /* the third: freed */
+    goc_freelist_stats(f, &k);
+    cr_assert(k.puts == 8 && k.drops == 4);
+    goc_freelist_free(f);                 /* frees x, y (the cache): ASan, no leak */
 #endif
 
     goc_freelist *none = goc_freelist_new(16, 0);   /* keeps nothing */
@@ -382,9 +388,9 @@ Test(pool, pool_reuses_and_bounds_idle) {
     for (int i = 0; i < 100; i++) objs[i] = goc_pool_get(p);
     cr_assert_eq(goc_atomic_i64_load(&made), 100);   /* a is objs[0] */
     for (int i = 0; i < 100; i++) goc_pool_put(p, objs[i]);
-    /* the store keeps 40, the cache at most 16: the rest went to free_fn */
+    /* 40 kept in total (cache and store): the rest went to free_fn */
     int64_t kept = 100 - goc_atomic_i64_load(&freed);
-    cr_assert(kept >= 40 && kept <= 56, "kept %lld", (long long)kept);
+    cr_assert_eq(kept, 40, "kept %lld", (long long)kept);
     for (int i = 0; i < 100; i++) objs[i] = goc_pool_get(p);
     cr_assert_eq(goc_atomic_i64_load(&made), 100 + (100 - kept), "every kept object reused");
     for (int i = 0; i < 100; i++) goc_pool_put(p, objs[i]);
@@ -444,4 +450,320 @@ Test(pool, pool_edge_cases) {
     cr_assert_null(goc_pool_get(NULL));
     goc_pool_put(NULL, &x);
     goc_pool_free(NULL);
+}
+
+/* ---- the idle bound is a total, per-thread caches included ------------------------ */
+
+static void check_pool_counts(goc_pool *p, uint64_t gets, uint64_t hits, uint64_t news, uint64_t frees) {
+    goc_pool_counts k;
+    goc_pool_stats(p, &k);
+    cr_assert(k.gets == gets && k.hits == hits && k.news == news && k.frees == frees,
+              "gets %llu/%llu hits %llu/%llu news %llu/%llu frees %llu/%llu",
+              (unsigned long long)k.gets, (unsigned long long)gets, (unsigned long long)k.hits,
+              (unsigned long long)hits, (unsigned long long)k.news, (unsigned long long)news,
+              (unsigned long long)k.frees, (unsigned long long)frees);
+}
+
+Test(pool, pool_max_idle_is_a_total) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    goc_pool *p = goc_pool_new(obj_new, obj_free, &made, 2);
+    cr_assert_not_null(p);
+    void *o[5];
+    for (int i = 0; i < 5; i++) cr_assert_not_null(o[i] = goc_pool_get(p));
+    for (int i = 0; i < 5; i++) goc_pool_put(p, o[i]);
+    cr_assert_eq(goc_atomic_i64_load(&freed), 3, "kept more than max_idle: %lld freed",
+                 (long long)goc_atomic_i64_load(&freed));
+    check_pool_counts(p, 5, 0, 5, 3);
+    void *a = goc_pool_get(p), *b = goc_pool_get(p);
+    cr_assert(a == o[1] && b == o[0]);
+    cr_assert_eq(goc_atomic_i64_load(&made), 5, "the two kept were reused");
+    void *c = goc_pool_get(p);
+    cr_assert_eq(goc_atomic_i64_load(&made), 6);
+    check_pool_counts(p, 8, 2, 6, 3);
+    goc_pool_put(p, a);
+    goc_pool_put(p, b);
+    goc_pool_put(p, c);
+    check_pool_counts(p, 8, 2, 6, 4);
+    goc_pool_free(p);
+    cr_assert_eq(goc_atomic_i64_load(&freed), 6);
+}
+
+Test(pool, pool_max_idle_zero_keeps_nothing) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    goc_pool *p = goc_pool_new(obj_new, obj_free, &made, 0);
+    cr_assert_not_null(p);
+    void *o[3];
+    for (int i = 0; i < 3; i++) o[i] = goc_pool_get(p);
+    for (int i = 0; i < 3; i++) goc_pool_put(p, o[i]);
+    cr_assert_eq(goc_atomic_i64_load(&freed), 3);
+    void *x = goc_pool_get(p);
+    cr_assert_eq(goc_atomic_i64_load(&made), 4);
+    goc_pool_put(p, x);
+    check_pool_counts(p, 4, 0, 4, 4);
+    goc_pool_free(p);
+}
+
+/* Several threads fill their caches at once; the bound holds across them,
+ * and what the exiting threads kept comes back to the store. */
+static pthread_barrier_t idle_bar;
+static goc_pool *idle_pool;
+static goc_freelist *idle_fl;
+static void *fill_both(void *arg) {
+    (void)arg;
+    void *o[5], *it[5];
+    for (int i = 0; i < 5; i++) { o[i] = goc_pool_get(idle_pool); it[i] = goc_freelist_get(idle_fl); }
+    pthread_barrier_wait(&idle_bar);      /* every get done before any put */
+    for (int i = 0; i < 5; i++) { goc_pool_put(idle_pool, o[i]); goc_freelist_put(idle_fl, it[i]); }
+    pthread_barrier_wait(&idle_bar);
+    return NULL;
+}
+
+Test(pool, max_idle_is_a_total_across_threads) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    idle_pool = goc_pool_new(obj_new, obj_free, &made, 2);
+    idle_fl = goc_freelist_new(32, 2);
+    cr_assert(idle_pool && idle_fl);
+    enum { N = 4 };
+    pthread_barrier_init(&idle_bar, NULL, N);
+    t_threads th = {0};
+    for (int i = 0; i < N; i++) t_spawn(&th, fill_both, NULL);
+    t_join(&th);
+    pthread_barrier_destroy(&idle_bar);
+    cr_assert_eq(goc_atomic_i64_load(&freed), 5 * N - 2, "%lld freed",
+                 (long long)goc_atomic_i64_load(&freed));
+    check_pool_counts(idle_pool, 5 * N, 0, 5 * N, 5 * N - 2);
+    goc_freelist_counts k;
+    goc_freelist_stats(idle_fl, &k);
+    cr_assert(k.gets == 5 * N && k.hits == 0 && k.puts == 5 * N && k.drops == 5 * N - 2,
+              "gets %llu hits %llu puts %llu drops %llu", (unsigned long long)k.gets,
+              (unsigned long long)k.hits, (unsigned long long)k.puts, (unsigned long long)k.drops);
+    /* the two kept (handed back by the exited threads) serve this thread */
+    void *a = goc_pool_get(idle_pool), *b = goc_pool_get(idle_pool);
+    cr_assert_eq(goc_atomic_i64_load(&made), 5 * N);
+    void *c = goc_pool_get(idle_pool);
+    cr_assert_eq(goc_atomic_i64_load(&made), 5 * N + 1);
+    check_pool_counts(idle_pool, 5 * N + 3, 2, 5 * N + 1, 5 * N - 2);
+    void *x = goc_freelist_get(idle_fl), *y = goc_freelist_get(idle_fl), *z = goc_freelist_get(idle_fl);
+    goc_freelist_stats(idle_fl, &k);
+    cr_assert(k.gets == 5 * N + 3 && k.hits == 2);
+    goc_pool_put(idle_pool, a);
+    goc_pool_put(idle_pool, b);
+    goc_pool_put(idle_pool, c);
+    goc_freelist_put(idle_fl, x);
+    goc_freelist_put(idle_fl, y);
+    goc_freelist_put(idle_fl, z);
+    goc_freelist_stats(idle_fl, &k);
+    cr_assert(k.puts == 5 * N + 3 && k.drops == 5 * N - 1);
+    goc_pool_free(idle_pool);
+    goc_freelist_free(idle_fl);
+    cr_assert_eq(goc_atomic_i64_load(&freed), goc_atomic_i64_load(&made));
+}
+
+/* Churn from several threads: whatever the interleaving, no more than
+ * max_idle objects are ever idle (made - freed - held <= max_idle). */
+static goc_atomic_i64 held;
+static void *churn_pool(void *arg) {
+    (void)arg;
+    for (int i = 0; i < T_ITERS(20000); i++) {
+        void *o[3];
+        for (int k = 0; k < 3; k++) { o[k] = goc_pool_get(idle_pool); goc_atomic_i64_add(&held, 1); }
+        for (int k = 0; k < 3; k++) { goc_atomic_i64_add(&held, -1); goc_pool_put(idle_pool, o[k]); }
+    }
+    return NULL;
+}
+
+Test(pool, pool_max_idle_holds_under_churn) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    idle_pool = goc_pool_new(obj_new, obj_free, &made, 5);
+    t_threads th = {0};
+    for (int i = 0; i < 3; i++) t_spawn(&th, churn_pool, NULL);
+    t_join(&th);
+    int64_t idle = goc_atomic_i64_load(&made) - goc_atomic_i64_load(&freed);
+    cr_assert(idle >= 0 && idle <= 5, "%lld idle", (long long)idle);
+    goc_pool_counts k;
+    goc_pool_stats(idle_pool, &k);
+    cr_assert_eq(k.gets, 3 * 3 * (uint64_t)T_ITERS(20000));
+    cr_assert_eq(k.gets - k.hits, k.news);
+    cr_assert_eq(k.news, (uint64_t)goc_atomic_i64_load(&made));
+    cr_assert_eq(k.frees, (uint64_t)goc_atomic_i64_load(&freed));
+    goc_pool_free(idle_pool);
+    cr_assert_eq(goc_atomic_i64_load(&freed), goc_atomic_i64_load(&made));
+}
+
+/* ---- one pthread key for every cache -------------------------------------------- */
+
+enum { MANY = 5000 };
+static goc_pool **many_pools;
+static goc_freelist **many_fls;
+static void *use_all(void *arg) {
+    (void)arg;
+    for (int i = 0; i < MANY; i++) {
+        void *o = goc_pool_get(many_pools[i]);
+        T_CHECK(o != NULL);
+        goc_pool_put(many_pools[i], o);
+        void *it = goc_freelist_get(many_fls[i]);
+        T_CHECK(it != NULL);
+        goc_freelist_put(many_fls[i], it);
+    }
+    return NULL;      /* every cache this thread holds goes back as it exits */
+}
+
+Test(pool, thousands_of_pools_and_free_lists_alive_at_once) {
+    goc_atomic_i64_store(&made, 0);
+    goc_atomic_i64_store(&freed, 0);
+    many_pools = calloc(MANY, sizeof *many_pools);
+    many_fls = calloc(MANY, sizeof *many_fls);
+    for (int i = 0; i < MANY; i++) {
+        errno = 0;
+        many_pools[i] = goc_pool_new(obj_new, obj_free, &made, 4);
+        cr_assert_not_null(many_pools[i], "pool %d: errno %d", i, errno);
+        many_fls[i] = goc_freelist_new(16, 4);
+        cr_assert_not_null(many_fls[i], "free list %d: errno %d", i, errno);
+    }
+    t_threads th = {0};
+    t_spawn(&th, use_all, NULL);
+    t_join(&th);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_atomic_i64_load(&made), MANY);
+    /* the exited thread's caches were handed back: this thread reuses them */
+    use_all(NULL);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_atomic_i64_load(&made), MANY, "an exited thread's pool cache was lost");
+    for (int i = 0; i < MANY; i++) {
+        goc_freelist_counts k;
+        goc_freelist_stats(many_fls[i], &k);
+        cr_assert(k.gets == 2 && k.hits == 1 && k.puts == 2 && k.drops == 0, "free list %d", i);
+    }
+    t_spawn(&th, use_all, NULL);          /* and a third thread, at the same time as this one */
+    use_all(NULL);
+    t_join(&th);
+    T_NO_FAILURES();
+    for (int i = 0; i < MANY; i++) {
+        goc_pool_free(many_pools[i]);
+        goc_freelist_free(many_fls[i]);
+    }
+    cr_assert_eq(goc_atomic_i64_load(&freed), goc_atomic_i64_load(&made));
+    /* ids are reused: new ones still work, and old entries are never followed */
+    for (int i = 0; i < 100; i++) {
+        goc_pool *p = goc_pool_new(obj_new, obj_free, &made, 4);
+        cr_assert_not_null(p);
+        void *o = goc_pool_get(p);
+        goc_pool_put(p, o);
+        cr_assert_eq(goc_pool_get(p), o);
+        goc_pool_put(p, o);
+        goc_pool_free(p);
+    }
+    cr_assert_eq(goc_atomic_i64_load(&freed), goc_atomic_i64_load(&made));
+    free(many_pools);
+    free(many_fls);
+}
+
+/* ---- durations saturate ----------------------------------------------------------- */
+
+static size_t live_after(int ms) {
+    goc_go_counts c;
+    t_sleep_ms(ms);
+    goc_go_stats(&c);
+    return c.live;
+}
+
+static size_t wait_live_zero(int timeout_ms) {
+    goc_go_counts c;
+    int64_t end = t_now() + (int64_t)timeout_ms * GOC_MILLISECOND;
+    do { t_sleep_ms(5); goc_go_stats(&c); } while (c.live > 0 && t_now() < end);
+    return c.live;
+}
+
+Test(pool, go_set_idle_extremes) {
+    goc_waitgroup wg = {0};
+    /* no limit: the thread stays (before, now + INT64_MAX wrapped: it left at once, or UB) */
+    goc_go_set_idle(INT64_MAX);
+    cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+    cr_assert_geq(live_after(100), 1, "a thread with keep-alive INT64_MAX exited");
+    goc_go_set_idle(GOC_FOREVER);
+    cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+    cr_assert_geq(live_after(50), 1);
+    /* <= 0: as short as it gets; the sleeping thread is told and leaves */
+    int64_t shorts[] = { INT64_MIN, -1, 0, 1 };
+    for (int i = 0; i < 4; i++) {
+        goc_go_set_idle(shorts[i]);
+        cr_assert_eq(wait_live_zero(5000), 0, "keep-alive %lld: threads stay", (long long)shorts[i]);
+        cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+        goc_wg_wait(&wg);
+        cr_assert_eq(wait_live_zero(5000), 0);
+    }
+    goc_go_set_idle(INT64_MAX - 1);       /* huge but not GOC_FOREVER: saturates too */
+    cr_assert_eq(goc_wg_go(&wg, count_run, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+    cr_assert_geq(live_after(50), 1);
+    goc_go_set_idle(GOC_MILLISECOND);
+    cr_assert_eq(wait_live_zero(5000), 0);
+    goc_go_set_idle(3 * GOC_SECOND);
+}
+
+Test(pool, workers_timeouts_saturate) {
+    gate = goc_chan_make(0, 0);
+    goc_workers *w = goc_workers_new(1, 1);
+    cr_assert_not_null(w);
+    goc_atomic_i64_store(&ran, 0);
+    cr_assert_eq(goc_workers_submit(w, wait_gate, NULL), GOC_OK);
+    int64_t end = t_now() + 5 * GOC_SECOND;
+    while (goc_workers_try_submit(w, count_run, NULL) != GOC_OK && t_now() < end) t_sleep_ms(1);
+    t_sleep_ms(10);
+    int64_t ds[] = { INT64_MIN, -1, 0 };
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(goc_workers_submit_timeout(w, count_run, NULL, ds[i]), GOC_TIMEOUT);
+        cr_assert_eq(goc_workers_wait_timeout(w, ds[i]), GOC_TIMEOUT);
+    }
+    cr_assert_eq(goc_workers_wait_timeout(w, 5 * GOC_MILLISECOND), GOC_TIMEOUT);
+    goc_chan_close(gate);
+    /* no limit: waits for room / for the jobs, then succeeds */
+    cr_assert_eq(goc_workers_submit_timeout(w, count_run, NULL, INT64_MAX), GOC_OK);
+    cr_assert_eq(goc_workers_wait_timeout(w, GOC_FOREVER), GOC_OK);
+    cr_assert_eq(goc_atomic_i64_load(&ran), 2);
+    goc_workers_counts k;
+    goc_workers_stats(w, &k);
+    cr_assert(k.queued == 0 && k.running == 0 && k.done == 3);
+    goc_workers_free(w);
+    goc_chan_free(gate);
+}
+
+/* ---- bad input: a clear answer, never a crash or a hang ------------------------- */
+
+Test(pool, bad_sizes_are_refused) {
+    errno = 0;
+    cr_assert_null(goc_workers_new(1, SIZE_MAX));
+    cr_assert_eq(errno, EINVAL, "queue_cap SIZE_MAX: errno %d", errno);
+    errno = 0;
+    cr_assert_null(goc_workers_new(SIZE_MAX, 1));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(goc_freelist_new(SIZE_MAX, 4));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(goc_freelist_new(16, SIZE_MAX));
+    cr_assert_eq(errno, EINVAL);
+    goc_workers_counts wk;
+    goc_workers_stats(NULL, &wk);
+    cr_assert(wk.queued == 0 && wk.running == 0 && wk.done == 0);
+    goc_pool_counts pk;
+    goc_pool_stats(NULL, &pk);
+    cr_assert(pk.gets == 0 && pk.frees == 0);
+    goc_pool_stats(NULL, NULL);
+    goc_freelist_stats(NULL, NULL);
+    goc_workers_stats(NULL, NULL);
+    cr_assert_eq(goc_workers_try_submit(NULL, count_run, NULL), GOC_EINVAL);
+    cr_assert_eq(goc_workers_submit_timeout(NULL, count_run, NULL, GOC_FOREVER), GOC_EINVAL);
+    cr_assert_eq(goc_workers_wait_timeout(NULL, GOC_FOREVER), GOC_EINVAL);
+    goc_workers *w = goc_workers_new(1, 1);
+    cr_assert_eq(goc_workers_try_submit(w, NULL, NULL), GOC_EINVAL);
+    cr_assert_eq(goc_workers_submit_timeout(w, NULL, NULL, GOC_FOREVER), GOC_EINVAL);
+    cr_assert_eq(goc_workers_wait_timeout(w, GOC_FOREVER), GOC_OK);
+    goc_workers_free(w);
 }
