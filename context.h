@@ -26,10 +26,21 @@
  *       (parent NULL) or ENOMEM. A child of a context that has already
  *       ended starts ended, with its parent's error; a deadline already
  *       past ends it at once with GOC_DEADLINE; a deadline later than the
- *       parent's is the parent's.
+ *       parent's is the parent's. Deadline arithmetic saturates:
+ *       with_timeout(p, d) is with_deadline(p, goc_now() + d) without
+ *       wrapping, so a d too large to add (GOC_FOREVER, INT64_MAX - 1, ...)
+ *       is the deadline INT64_MAX, and a hugely negative d (INT64_MIN) is
+ *       long past. The deadline INT64_MAX never comes: it is no deadline
+ *       at all (goc_ctx_deadline answers false, no timer is armed), as
+ *       with_cancel.
  *   void goc_ctx_retain(goc_ctx *ctx);     one more reference
  *   void goc_ctx_free(goc_ctx *ctx);       cancels ctx (GOC_CANCELED, if it has not ended)
- *                                          and drops the caller's reference
+ *                                          and drops the caller's reference: the creator's
+ *                                          "defer cancel()". It cancels for every holder.
+ *   void goc_ctx_release(goc_ctx *ctx);    drops one reference without cancelling: for a
+ *                                          holder given one by goc_ctx_retain. Background:
+ *                                          nothing. The last reference frees the context
+ *                                          whether or not it was cancelled.
  *   void goc_ctx_cancel(goc_ctx *ctx);     ends ctx and every descendant with GOC_CANCELED;
  *                                          background and value contexts: nothing
  *   goc_chan *goc_ctx_done(goc_ctx *ctx);  closed when ctx ends (a signal channel: receive
@@ -45,8 +56,13 @@
  *   Contexts are reference counted. A child holds a reference on its
  *   parent, so it stays valid when the caller freed the parent (freeing
  *   the parent still cancels it). Give every thread that keeps a context
- *   its own reference (goc_ctx_retain), and free each reference once.
- *   goc_ctx_done's channel lives as long as the context.
+ *   its own reference (goc_ctx_retain) and drop it with goc_ctx_release
+ *   (goc_ctx_free would cancel the context for everyone); the creator
+ *   ends with goc_ctx_free. goc_ctx_done's channel lives as long as the
+ *   context, and longer if retained: goc_chan_retain(goc_ctx_done(c)) keeps
+ *   the channel valid after the context is gone (it is closed by then, as
+ *   the last goc_ctx_free cancels); drop it with goc_chan_free.
+ *   Cancelling and freeing take bounded stack however deep the tree is.
  *
  * ORDERING
  *   Cancellation happens-before a receive on done that answers GOC_CLOSED
@@ -77,6 +93,7 @@ GOC_DEF int       goc_ctx_err(goc_ctx *ctx);
 GOC_DEF bool      goc_ctx_deadline(goc_ctx *ctx, int64_t *deadline);
 GOC_DEF void     *goc_ctx_value(goc_ctx *ctx, const void *key);
 GOC_DEF void      goc_ctx_free(goc_ctx *ctx);
+GOC_DEF void      goc_ctx_release(goc_ctx *ctx);
 
 #ifdef __cplusplus
 }
@@ -115,7 +132,34 @@ GOC_DEF void      goc_ctx_free(goc_ctx *ctx);
  * itself off the list: it is just dropped from the list). Then, with no
  * lock held, cancel each child and drop the reference. So a thread holds
  * at most one context lock at a time and nothing can deadlock; a child
- * is never freed under the feet of the parent that cancels it.
+ * is never freed under the feet of the parent that cancels it. The
+ * children go on one work list (linked through their own `next`, free
+ * once they are off their parent's list), and their children after them:
+ * cancel is a loop, not a recursion (a 300,000-generation chain once
+ * overflowed the stack).
+ *
+ * When goc_ctx_cancel (or free) returns, every descendant has ended, as
+ * in Go. Detaching the list hands a subtree to one canceller, so a second
+ * canceller that reaches an already-ended node (a deadline firing in the
+ * middle of the tree while the root is cancelled) must not return before
+ * the first has finished that subtree: it skipped the node and returned
+ * with grandchildren still live (make soak found it). Cancels that may
+ * reach descendants therefore run one at a time, under goc__ctx_cancel_mu;
+ * a context that never had a child (the common per-request context) ends
+ * without it.
+ *
+ * Lifetimes. A cancel context's block holds its done channel; the block
+ * belongs to done's references: the context holds the first one, and
+ * done's last-reference hook (goc__chan_on_last) frees the block. So the
+ * last goc__ctx_release unregisters, frees the timer and drops the
+ * context's done reference last of all (then never touches c again), and
+ * a goc_chan_retain'ed done outlives the context (the block used to be
+ * freed with the last context reference, under a retained done's feet).
+ * goc_ctx_release drops a reference without cancelling; goc_ctx_free is
+ * cancel + release.
+ *
+ * Deadlines saturate (goc_deadline_after, goc_until): INT64_MAX is no
+ * deadline (no timer), anything at or before now ends the context at once.
  *
  * A deadline is an AfterFunc timer that cancels with GOC_DEADLINE. The
  * pending timer holds a reference on its context; whoever stops it in
@@ -123,8 +167,9 @@ GOC_DEF void      goc_ctx_free(goc_ctx *ctx);
  * done. The last reference unregisters the context from its canceler,
  * frees the timer and the context, and drops the parent.
  *
- * Lock order: one context lock at a time; the timer lock and a channel's
- * lock may be taken under it (closing done, arming the timer).
+ * Lock order: goc__ctx_cancel_mu, then one context lock at a time; the
+ * timer lock and a channel's lock may be taken under a context lock
+ * (closing done, arming the timer).
  */
 
 #include <errno.h>
@@ -147,6 +192,7 @@ struct goc_ctx {
     goc_ctx *reg;                    /* the canceler we are registered with (fixed) */
     goc_ctx *prev, *next;            /* links in reg's list (under reg's lock) */
     bool listed;                     /* on reg's list (under reg's lock) */
+    bool had_children;               /* a child was ever listed (under lock) */
     goc_timer *timer;
     bool armed;                      /* the timer holds a reference (under lock) */
     goc_chan *done;
@@ -167,24 +213,39 @@ static goc_ctx *goc__ctx_canceler(goc_ctx *ctx) {
     return ctx && ctx->kind == GOC__CTX_CANCEL ? ctx : NULL;
 }
 
+/* The done channel's last reference is gone: the context's own (dropped
+ * by goc__ctx_release) and every goc_chan_retain'ed one. The block holds
+ * the channel, so it goes now and not before. */
+static void goc__ctx_done_last(void *arg) { GOC_FREE(arg); }
+
+/* Off reg's list, if still on it (a cancel of reg may have taken c off). */
+static void goc__ctx_unlist(goc_ctx *c) {
+    goc_ctx *reg = c->reg;
+    if (!reg) return;
+    goc_mutex_lock(&reg->lock);
+    if (c->listed) {
+        if (c->prev) c->prev->next = c->next; else reg->children = c->next;
+        if (c->next) c->next->prev = c->prev;
+        c->listed = false;
+    }
+    goc_mutex_unlock(&reg->lock);
+}
+
+/* Drop one reference. The last one unregisters c, frees its timer and
+ * drops its parent: iteratively, so a chain of any depth is freed in
+ * bounded stack. (Children hold references on c, so c's last reference
+ * never has children left to free: nothing to walk downwards.) */
 static void goc__ctx_release(goc_ctx *c) {
     while (c && c->kind != GOC__CTX_BACKGROUND) {
         /* seq_cst: the last decrement must see every other holder's writes */
         if (goc_atomic_i64_add(&c->refs, -1) != 0) return;
-        goc_ctx *reg = c->reg;
-        if (reg) {
-            goc_mutex_lock(&reg->lock);
-            if (c->listed) {
-                if (c->prev) c->prev->next = c->next; else reg->children = c->next;
-                if (c->next) c->next->prev = c->prev;
-                c->listed = false;
-            }
-            goc_mutex_unlock(&reg->lock);
-        }
+        goc__ctx_unlist(c);
         if (c->timer) goc_timer_free(c->timer);
-        if (c->done) goc_chan_free(c->done);
         goc_ctx *parent = c->parent;
-        GOC_FREE(c);
+        /* The block goes with done's last reference (goc__ctx_done_last):
+         * now, unless someone retained done. Not touched after this. */
+        if (c->done) goc_chan_free(c->done);
+        else GOC_FREE(c);
         c = parent;                  /* drop our reference on the parent, iteratively */
     }
 }
@@ -197,44 +258,60 @@ static bool goc__ctx_try_retain(goc_ctx *c) {
     return false;
 }
 
-static void goc__ctx_cancel(goc_ctx *c, int err) {
+/* End c alone: set its error, close done, stop its timer, take it off its
+ * canceler's list, and push its live children (each with a reference
+ * taken) on *todo, linked through their `next` (they are off every list
+ * now: nobody else reads their links). Nothing if c had already ended. */
+static bool goc__ctx_end(goc_ctx *c, int err, goc_ctx **todo, bool leaf_only) {
     goc_mutex_lock(&c->lock);
+    if (leaf_only && c->had_children) {   /* a tree: the caller takes goc__ctx_cancel_mu */
+        goc_mutex_unlock(&c->lock);
+        return false;
+    }
     if (goc_atomic_i32_load_explicit(&c->err, GOC_RELAXED) != GOC_OK) {
         goc_mutex_unlock(&c->lock);
-        return;
+        return true;
     }
     /* release: the error is published before done closes; err() and a
      * receive on done (acquire) see everything before the cancel. */
     goc_atomic_i32_store_explicit(&c->err, err, GOC_RELEASE);
     goc_chan_close(c->done);
-    goc_ctx *todo = NULL;
     for (goc_ctx *ch = c->children, *next; ch; ch = next) {
         next = ch->next;
         ch->listed = false;
-        if (goc__ctx_try_retain(ch)) { ch->next = todo; todo = ch; }
+        if (goc__ctx_try_retain(ch)) { ch->next = *todo; *todo = ch; }
     }
     c->children = NULL;
     bool armed = c->armed;
     c->armed = false;
     goc_mutex_unlock(&c->lock);
 
-    if (armed && goc_timer_stop(c->timer)) goc__ctx_release(c);   /* the timer's reference */
+    /* The timer's reference. Never the last one: our caller holds one. */
+    if (armed && goc_timer_stop(c->timer)) goc__ctx_release(c);
     /* Off the list of our own canceler (a parent's cancel already took us off). */
-    if (c->reg) {
-        goc_mutex_lock(&c->reg->lock);
-        if (c->listed) {
-            if (c->prev) c->prev->next = c->next; else c->reg->children = c->next;
-            if (c->next) c->next->prev = c->prev;
-            c->listed = false;
-        }
-        goc_mutex_unlock(&c->reg->lock);
-    }
+    goc__ctx_unlist(c);
+    return true;
+}
+
+/* End c and every descendant, iteratively: a work list (through the
+ * descendants' own links) instead of one stack frame per generation, so
+ * a chain of any depth cancels in bounded stack, on any thread. */
+static goc_mutex goc__ctx_cancel_mu;   /* one subtree cancel at a time (see the design) */
+
+static void goc__ctx_cancel(goc_ctx *c, int err) {
+    goc_ctx *todo = NULL;
+    /* A context that never had a child ends on its own (a child that
+     * registers afterwards sees the error and ends itself). */
+    if (goc__ctx_end(c, err, &todo, true)) return;
+    goc_mutex_lock(&goc__ctx_cancel_mu);
+    goc__ctx_end(c, err, &todo, false);
     while (todo) {
         goc_ctx *ch = todo;
         todo = ch->next;             /* ours: off every list, nobody else reads it */
-        goc__ctx_cancel(ch, err);
-        goc__ctx_release(ch);
+        goc__ctx_end(ch, err, &todo, false);
+        goc__ctx_release(ch);        /* the reference goc__ctx_end took */
     }
+    goc_mutex_unlock(&goc__ctx_cancel_mu);
 }
 
 static goc_ctx *goc__ctx_new(goc_ctx *parent, int kind) {
@@ -249,7 +326,12 @@ static goc_ctx *goc__ctx_new(goc_ctx *parent, int kind) {
     goc_ctx_retain(parent);
     c->parent = parent;
     c->has_deadline = goc_ctx_deadline(parent, &c->deadline);
-    if (kind == GOC__CTX_CANCEL) c->done = goc_chan_init((char *)c + off, 0, 0);
+    if (kind == GOC__CTX_CANCEL) {
+        /* The context holds done's first reference; the block is freed
+         * when done's last reference goes (goc__ctx_done_last). */
+        c->done = goc_chan_init((char *)c + off, 0, 0);
+        goc__chan_on_last(c->done, goc__ctx_done_last, c);
+    }
     return c;
 }
 
@@ -267,6 +349,7 @@ static void goc__ctx_register(goc_ctx *c) {
         if (c->next) c->next->prev = c;
         reg->children = c;
         c->listed = true;
+        reg->had_children = true;
     }
     goc_mutex_unlock(&reg->lock);
     if (err != GOC_OK) goc__ctx_cancel(c, err);
@@ -286,14 +369,15 @@ static void goc__ctx_expire(void *arg) {
 
 GOC_DEF goc_ctx *goc_ctx_with_deadline(goc_ctx *parent, int64_t deadline) {
     int64_t pd;
-    if (parent && goc_ctx_deadline(parent, &pd) && pd <= deadline)
+    /* INT64_MAX never comes (goc_deadline_after's "never"): no deadline. */
+    if (deadline == INT64_MAX || (parent && goc_ctx_deadline(parent, &pd) && pd <= deadline))
         return goc_ctx_with_cancel(parent);     /* the parent ends first anyway */
     goc_ctx *c = goc__ctx_new(parent, GOC__CTX_CANCEL);
     if (!c) return NULL;
     c->has_deadline = true;
     c->deadline = deadline;
     goc__ctx_register(c);
-    goc_duration d = deadline - goc_now();
+    goc_duration d = goc_until(deadline);       /* saturating: INT64_MIN is long past */
     if (d <= 0) {
         goc__ctx_cancel(c, GOC_DEADLINE);
         return c;
@@ -316,7 +400,9 @@ GOC_DEF goc_ctx *goc_ctx_with_deadline(goc_ctx *parent, int64_t deadline) {
 }
 
 GOC_DEF goc_ctx *goc_ctx_with_timeout(goc_ctx *parent, goc_duration d) {
-    return goc_ctx_with_deadline(parent, goc_now() + d);
+    /* Saturating: GOC_FOREVER and any d too large to add are INT64_MAX (no
+     * deadline); hugely negative ones are long past. */
+    return goc_ctx_with_deadline(parent, goc_deadline_after(d));
 }
 
 GOC_DEF goc_ctx *goc_ctx_with_value(goc_ctx *parent, const void *key, void *val) {
@@ -355,6 +441,11 @@ GOC_DEF void *goc_ctx_value(goc_ctx *ctx, const void *key) {
 GOC_DEF void goc_ctx_free(goc_ctx *ctx) {
     if (!ctx || ctx->kind == GOC__CTX_BACKGROUND) return;
     goc_ctx_cancel(ctx);
+    goc__ctx_release(ctx);
+}
+
+GOC_DEF void goc_ctx_release(goc_ctx *ctx) {
+    if (!ctx || ctx->kind == GOC__CTX_BACKGROUND) return;
     goc__ctx_release(ctx);
 }
 

@@ -22,12 +22,13 @@
  *
  * API (Go 1.23's semantics)
  *   int64_t goc_now(void);              monotonic nanoseconds
- *   void    goc_sleep(goc_duration d);  at least d (d <= 0: returns at once)
+ *   void    goc_sleep(goc_duration d);  at least d (d <= 0: returns at once;
+ *                                       GOC_FOREVER: never returns)
  *
  *   goc_timer *goc_timer_new(goc_duration d);
  *       after d, the time it fired (goc_now() then, never before creation +
  *       d) is sent on its channel. NULL, errno ENOMEM: no memory or no timer
- *       thread. d < 0 counts as 0.
+ *       thread. d < 0 counts as 0 (INT64_MIN too: it fires at once).
  *   goc_chan *goc_timer_chan(goc_timer *t);   elem int64_t; owned by t (NULL for after_func timers)
  *   bool goc_timer_stop(goc_timer *t);
  *       true: this call prevented a value from being received (the timer
@@ -42,8 +43,9 @@
  *       fired (freeing does not wait for a running fn).
  *   goc_chan *goc_after(goc_duration d);
  *       a channel that receives the time once, after d. The caller frees it
- *       with goc_chan_free (before it fired too: the timer keeps its own
- *       reference until then). NULL, errno ENOMEM.
+ *       with goc_chan_free, fired or not: dropping its last reference stops
+ *       and frees the timer at once (Go 1.23), so a goc_after(1 hour) in a
+ *       select loop costs nothing once the round is over. NULL, errno ENOMEM.
  *
  *   goc_ticker *goc_ticker_new(goc_duration period);   period <= 0: NULL, errno EINVAL
  *   goc_chan   *goc_ticker_chan(goc_ticker *t);
@@ -53,6 +55,13 @@
  *       A ticker fires every period; a receiver that falls behind finds one
  *       tick waiting and the missed ones dropped, and the schedule moves on
  *       from the present instead of firing the backlog.
+ *
+ *   DURATIONS: GOC_FOREVER (INT64_MAX) is "no limit", and all deadline
+ *   arithmetic saturates (now + d never wraps): a timer, AfterFunc or
+ *   goc_after of GOC_FOREVER, INT64_MAX - 1 or any d too large to add to
+ *   the clock never fires (it stays pending: stop answers true), a ticker
+ *   of such a period never ticks, and neither delays any other timer.
+ *   Negative durations (down to INT64_MIN) are 0.
  *
  *   The Go 1.23 guarantee: once goc_timer_stop / goc_timer_reset /
  *   goc_ticker_stop / goc_ticker_reset returns, no value from the old
@@ -64,8 +73,20 @@
  *   and reset empty.
  *
  * LIFETIME
- *   A timer's channel belongs to the timer: do not free it, and do not use
- *   it after goc_timer_free. goc_after's channel belongs to the caller.
+ *   A timer's channel belongs to the timer: do not free it (except the
+ *   references you add). goc_chan_retain on it keeps the channel valid
+ *   after goc_timer_free / goc_ticker_free (it then receives nothing
+ *   more); goc_chan_free those references when done. goc_after's channel
+ *   belongs to the caller. An unfired timer that is freed, and a goc_after
+ *   channel whose last reference is dropped, are out of the timer heap and
+ *   their memory is freed at once.
+ *
+ * FORK
+ *   fork() is fine after timers were used: the child gets a timer thread
+ *   of its own. Timers pending at the fork (the child's copies: the same
+ *   deadlines) restart it from the fork handler at once; otherwise the
+ *   child's first timer call starts it. AfterFunc callbacks run via goc_go
+ *   (pool.h), whose own fork rules apply to them.
  *
  * COST
  *   Timers wait on one shared timer thread, started by the first timer, in
@@ -111,6 +132,9 @@ GOC_DEF goc_chan   *goc_ticker_chan(goc_ticker *t);
 GOC_DEF void        goc_ticker_stop(goc_ticker *t);
 GOC_DEF void        goc_ticker_reset(goc_ticker *t, goc_duration period);
 GOC_DEF void        goc_ticker_free(goc_ticker *t);
+
+/* For goc's tests, not a public API: how many timers are in the heap. */
+GOC_DEF size_t      goc__tm_pending(void);
 
 #ifdef __cplusplus
 }
@@ -158,9 +182,34 @@ GOC_DEF void        goc_ticker_free(goc_ticker *t);
  * the timer, which the user may free at once) and started with goc_go
  * after the lock is dropped, so a slow callback delays nobody.
  *
+ * Lifetimes. A channel timer (goc_timer_new, goc_ticker_new, goc_after)
+ * is one block with its channel, and the block belongs to the channel's
+ * references: the channel's last-reference hook (goc__chan_on_last)
+ * takes the timer lock, takes the timer out of the heap if it is still
+ * there and frees the block. goc_timer_free stops the timer and drops the
+ * timer's reference; goc_after hands its one reference to the caller. (It
+ * used to be a separate channel with a reference held by the timer until
+ * it fired, so an unfired goc_after kept ~400 bytes and a heap slot until
+ * its deadline.) The thread touches a timer only under the timer lock,
+ * and the hook frees only under it and after the unschedule, so the
+ * thread never sees a freed block: a delivery racing the last
+ * goc_chan_free finishes first. An AfterFunc timer has no channel; the
+ * thread copies fn and arg, and goc_timer_free frees it after the stop.
+ *
+ * Time arithmetic saturates (atomic.h's goc_add_sat, goc_deadline_after,
+ * goc_until): a deadline past the end of int64_t is INT64_MAX, which is
+ * never due, so huge durations and periods neither fire at once (the
+ * wrapped sum once did) nor make the thread loop re-arming a ticker under
+ * the lock (it once did, hanging every timer in the process).
+ *
+ * Fork: pthread_atfork handlers (registered once, when the first thread
+ * starts) take the timer lock over fork(); the child resets it and starts
+ * its own thread (see goc__tm_fork_child).
+ *
  * Lock order: timer lock, then a timer channel's own lock (inside
  * try_send / try_recv). Nothing takes the timer lock while holding a
- * channel's.
+ * channel's (the last-reference hook runs in goc_chan_free, which holds no
+ * channel lock).
  */
 
 #include <errno.h>
@@ -172,13 +221,12 @@ GOC_DEF void        goc_ticker_free(goc_ticker *t);
 #define GOC__TM_BATCH 64            /* AfterFunc callbacks started per round */
 
 struct goc_timer {
-    int64_t when;
+    int64_t when;                   /* INT64_MAX: never (still scheduled: stop answers true) */
     goc_duration period;            /* > 0: a ticker */
     size_t idx;                     /* heap slot, GOC__TM_NONE when not scheduled */
     void (*fn)(void *);             /* AfterFunc: no channel */
     void *arg;
-    goc_chan *ch;
-    bool self_owned;                /* goc_after: freed by the thread once fired */
+    goc_chan *ch;                   /* in the same block; its last reference frees the block */
 };
 
 struct goc_ticker { goc_timer t; };
@@ -190,9 +238,11 @@ static struct {
     goc__tm_entry *heap;
     size_t n, cap;
     int64_t sleep_until;            /* when the thread wakes next (INT64_MAX: never) */
-    bool started;
+    bool started;                   /* a timer thread runs in this process (under lock) */
     goc_atomic_u32 word;            /* bumped to wake the thread early */
 } goc__tm;
+
+static pthread_once_t goc__tm_atfork_once = PTHREAD_ONCE_INIT;
 
 GOC_DEF int64_t goc_now(void) { return goc_nanotime(); }
 
@@ -200,10 +250,10 @@ GOC_DEF int64_t goc_now(void) { return goc_nanotime(); }
  * path on every platform the wait/wake layer supports. */
 GOC_DEF GOC_NOIPA void goc_sleep(goc_duration d) {
     if (d <= 0) return;
-    int64_t end = goc_nanotime() + d;
+    int64_t end = goc_deadline_after(d);          /* INT64_MAX: for ever */
     goc_atomic_u32 never = {0};
-    for (int64_t left = d; left > 0; left = end - goc_nanotime())
-        goc_wait_u32(&never, 0, left);
+    for (goc_duration left = d; left > 0; left = goc_until(end))
+        goc_wait_u32(&never, 0, left);            /* GOC_FOREVER: no limit */
 }
 
 /* ---- the heap (under the lock) ------------------------------------------ */
@@ -263,20 +313,49 @@ static void goc__tm_remove(goc_timer *t) {
 
 static void *goc__tm_main(void *unused);
 
+/* ---- fork ------------------------------------------------------------------
+ * The child of fork() has no timer thread, and the timer lock may have been
+ * held by another thread at the fork. prepare takes the lock, so the heap is
+ * consistent in the child's copy; the parent lets go of it; the child resets
+ * it to its zero value (its waiters do not exist there), forgets the thread
+ * and starts a new one at once when timers were pending (their deadlines
+ * carry over: the monotonic clock is the same), else on the next timer. */
+static bool goc__tm_start(void);
+
+static void goc__tm_fork_prepare(void) { goc_mutex_lock(&goc__tm.lock); }
+static void goc__tm_fork_parent(void) { goc_mutex_unlock(&goc__tm.lock); }
+static void goc__tm_fork_child(void) {
+    memset(&goc__tm.lock, 0, sizeof goc__tm.lock);
+    goc__tm.started = false;
+    /* Relaxed: the child has one thread; the new timer thread reads the
+     * word after pthread_create, which orders it. */
+    goc_atomic_u32_store_explicit(&goc__tm.word, 0, GOC_RELAXED);
+    if (goc__tm.n) goc__tm_start();   /* fails: the next timer call retries */
+}
+static void goc__tm_atfork(void) {
+    pthread_atfork(goc__tm_fork_prepare, goc__tm_fork_parent, goc__tm_fork_child);
+}
+
+/* Start the timer thread (under the lock, or single-threaded in a fork
+ * child). false: no thread. */
+static bool goc__tm_start(void) {
+    pthread_once(&goc__tm_atfork_once, goc__tm_atfork);
+    pthread_attr_t attr;
+    pthread_t id;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    goc__tm.sleep_until = INT64_MAX;
+    int rc = pthread_create(&id, &attr, goc__tm_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) return false;
+    goc__tm.started = true;
+    return true;
+}
+
 /* Schedule t at t->when; wakes the thread when t is due before it would
  * wake anyway. false: no memory (or no thread). */
 static bool goc__tm_add(goc_timer *t) {
-    if (!goc__tm.started) {
-        pthread_attr_t attr;
-        pthread_t id;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        goc__tm.sleep_until = INT64_MAX;
-        int rc = pthread_create(&id, &attr, goc__tm_main, NULL);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) return false;
-        goc__tm.started = true;
-    }
+    if (!goc__tm.started && !goc__tm_start()) return false;
     if (goc__tm.n == goc__tm.cap && !goc__tm_resize(goc__tm.cap ? goc__tm.cap * 2 : 64)) return false;
     goc__tm_entry e = { t->when, t };
     goc__tm.heap[goc__tm.n] = e;
@@ -318,17 +397,20 @@ static void *goc__tm_main(void *unused) {
                 calls[ncalls++].arg = t->arg;
                 continue;
             }
+            /* Under the lock: the channel's last-reference hook takes it
+             * before it frees the block, so t lives until this returns. */
             goc_chan_try_send(t->ch, &now);      /* a full ticker slot drops the tick */
             if (t->period > 0) {
                 /* Missed periods are skipped: the next tick is the first one
-                 * still in the future on the old grid. */
-                int64_t next = t->when + t->period;
-                if (next <= now) next += ((now - next) / t->period + 1) * t->period;
+                 * still in the future on the old grid. Saturating: a huge
+                 * period is a next tick that never comes. */
+                int64_t next = goc_add_sat(t->when, t->period);
+                if (next <= now) {
+                    int64_t behind = now - next;  /* >= 0, and no overflow: both are clock readings */
+                    next = goc_add_sat(goc_add_sat(next, behind / t->period * t->period), t->period);
+                }
                 t->when = next;
                 goc__tm_add(t);   /* fails only out of memory: the ticker stops */
-            } else if (t->self_owned) {
-                goc_chan_free(t->ch);
-                GOC_FREE(t);
             }
         }
         bool more = ncalls == GOC__TM_BATCH;
@@ -339,15 +421,11 @@ static void *goc__tm_main(void *unused) {
 
         for (size_t i = 0; i < ncalls; i++)
             if (goc_go(calls[i].fn, calls[i].arg) != GOC_OK) calls[i].fn(calls[i].arg);   /* no thread: run it here */
-        if (!more && next == INT64_MAX) {
-            goc_wait_u32(&goc__tm.word, seen, GOC_FOREVER);
-        } else if (!more) {
-            /* Not folded into one call with GOC_FOREVER: that is -1, and a
-             * deadline just passed gives left == -1 now and then (it did:
-             * the thread slept for ever with 50,000 timers due). */
-            goc_duration left = next - goc_nanotime();
-            if (left > 0) goc_wait_u32(&goc__tm.word, seen, left);
-        }
+        /* goc_until: GOC_FOREVER for INT64_MAX (nothing due, or only
+         * timers that never fire); <= 0 for a deadline just passed, which
+         * goc_wait_u32 does not wait on (GOC_FOREVER was once -1, and a
+         * wait of -1 ns slept for ever with 50,000 timers due). */
+        if (!more) goc_wait_u32(&goc__tm.word, seen, goc_until(next));
         goc_mutex_lock(&goc__tm.lock);
     }
     return NULL;
@@ -369,21 +447,46 @@ static bool goc__tm_arm(goc_timer *t) {
     return ok;
 }
 
-/* A timer or ticker and its one-slot channel in one block. */
+/* The last reference to a timer's channel is gone (goc_timer_free,
+ * goc_ticker_free, goc_chan_free on goc_after's channel, or a holder's
+ * goc_chan_free after those): take the timer out of the schedule, under the
+ * timer lock, and free the block. Under that lock also means after any
+ * delivery the thread had begun, and the thread never finds t again. */
+static void goc__tm_chan_last(void *arg) {
+    goc_timer *t = (goc_timer *)arg;
+    goc_mutex_lock(&goc__tm.lock);
+    if (t->idx != GOC__TM_NONE) goc__tm_remove(t);
+    goc_mutex_unlock(&goc__tm.lock);
+    GOC_FREE(t);
+}
+
+/* A timer or ticker and its one-slot channel in one block. The channel's
+ * one reference (the timer's, or goc_after's caller's) owns the block. */
 static goc_timer *goc__tm_new(int64_t when, goc_duration period) {
     size_t off = goc__tm_chan_offset();
     goc_timer *t = (goc_timer *)GOC_MALLOC(off + goc_chan_sizeof(sizeof(int64_t), 1));
     if (!t) { errno = ENOMEM; return NULL; }
     memset(t, 0, sizeof(goc_ticker));
+    t->idx = GOC__TM_NONE;
     t->ch = goc_chan_init((char *)t + off, sizeof(int64_t), 1);
+    goc__chan_on_last(t->ch, goc__tm_chan_last, t);
     t->when = when;
     t->period = period;
     bool ok = goc__tm_arm(t);
-    if (!ok) { goc_chan_free(t->ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
+    if (!ok) { goc_chan_free(t->ch); errno = ENOMEM; return NULL; }   /* frees t */
     return t;
 }
 
-static int64_t goc__tm_when(goc_duration d) { return goc_nanotime() + (d > 0 ? d : 0); }
+/* Saturating: d >= what is left of int64_t is INT64_MAX, a timer that never
+ * fires; d <= 0 is now. */
+static int64_t goc__tm_when(goc_duration d) { return goc_deadline_after(d > 0 ? d : 0); }
+
+GOC_DEF size_t goc__tm_pending(void) {
+    goc_mutex_lock(&goc__tm.lock);
+    size_t n = goc__tm.n;
+    goc_mutex_unlock(&goc__tm.lock);
+    return n;
+}
 
 GOC_DEF goc_timer *goc_timer_new(goc_duration d) { return goc__tm_new(goc__tm_when(d), 0); }
 
@@ -409,9 +512,9 @@ GOC_DEF bool goc_timer_reset(goc_timer *t, goc_duration d) {
 
 GOC_DEF void goc_timer_free(goc_timer *t) {
     if (!t) return;
-    goc_timer_stop(t);
-    if (t->ch) goc_chan_free(t->ch);    /* in the block: this only closes the books */
-    GOC_FREE(t);
+    goc_timer_stop(t);                  /* unfired: out of the heap now */
+    if (t->ch) goc_chan_free(t->ch);    /* the last reference frees the block (goc__tm_chan_last) */
+    else GOC_FREE(t);                   /* AfterFunc: the thread copied fn and arg, never t */
 }
 
 GOC_DEF goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg) {
@@ -426,24 +529,18 @@ GOC_DEF goc_timer *goc_after_func(goc_duration d, void (*fn)(void *), void *arg)
     return t;
 }
 
+/* A timer whose channel's one reference is the caller's: dropping it (fired
+ * or not) unschedules and frees the timer at once (Go 1.23). */
 GOC_DEF goc_chan *goc_after(goc_duration d) {
-    goc_chan *ch = goc_chan_make(sizeof(int64_t), 1);
-    goc_timer *t = ch ? (goc_timer *)GOC_CALLOC(1, sizeof *t) : NULL;
-    if (!t) { goc_chan_free(ch); errno = ENOMEM; return NULL; }
-    goc_chan_retain(ch);                 /* the timer's reference, dropped when it fires */
-    t->ch = ch;
-    t->self_owned = true;
-    t->when = goc__tm_when(d);
-    bool ok = goc__tm_arm(t);
-    if (!ok) { goc_chan_free(ch); goc_chan_free(ch); GOC_FREE(t); errno = ENOMEM; return NULL; }
-    return ch;
+    goc_timer *t = goc__tm_new(goc__tm_when(d), 0);
+    return t ? t->ch : NULL;
 }
 
 /* ---- tickers -------------------------------------------------------------- */
 
 GOC_DEF goc_ticker *goc_ticker_new(goc_duration period) {
     if (period <= 0) { errno = EINVAL; return NULL; }
-    return (goc_ticker *)goc__tm_new(goc_nanotime() + period, period);
+    return (goc_ticker *)goc__tm_new(goc_deadline_after(period), period);
 }
 
 GOC_DEF goc_chan *goc_ticker_chan(goc_ticker *t) { return t ? t->t.ch : NULL; }
@@ -456,7 +553,7 @@ GOC_DEF void goc_ticker_reset(goc_ticker *t, goc_duration period) {
     goc_mutex_lock(&goc__tm.lock);
     goc__tm_unschedule(&t->t);
     t->t.period = period;
-    t->t.when = goc_nanotime() + period;
+    t->t.when = goc_deadline_after(period);
     goc__tm_add(&t->t);
     goc_mutex_unlock(&goc__tm.lock);
 }

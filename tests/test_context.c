@@ -259,3 +259,215 @@ Test(context, misuse) {
     goc_ctx_free(NULL);
     goc_ctx_retain(NULL);
 }
+
+/* ---- deadlines saturate --------------------------------------------------
+ * with_timeout(bg, INT64_MAX) computed now + d, which wrapped into the
+ * past: the context ended at once with a negative deadline. INT64_MIN
+ * wrapped the other way (deadline - now) and never ended. */
+Test(context, huge_and_negative_deadlines, .timeout = 30) {
+    goc_ctx *bg = goc_ctx_background();
+    goc_ctx *forever = goc_ctx_with_timeout(bg, GOC_FOREVER);
+    goc_ctx *huge = goc_ctx_with_timeout(bg, INT64_MAX - 1);
+    goc_ctx *far = goc_ctx_with_deadline(bg, INT64_MAX - 1);
+    goc_ctx *at_max = goc_ctx_with_deadline(bg, INT64_MAX);
+    goc_ctx *neg_to = goc_ctx_with_timeout(bg, INT64_MIN);
+    goc_ctx *neg_dl = goc_ctx_with_deadline(bg, INT64_MIN);
+    goc_ctx *neg1 = goc_ctx_with_timeout(bg, -1);
+    cr_assert(forever && huge && far && at_max && neg_to && neg_dl && neg1);
+
+    /* Hugely negative: ended at once, by the deadline. */
+    cr_assert_eq(goc_ctx_err(neg_to), GOC_DEADLINE);
+    cr_assert_eq(goc_ctx_err(neg_dl), GOC_DEADLINE);
+    cr_assert_eq(goc_ctx_err(neg1), GOC_DEADLINE);
+    cr_assert(is_done(neg_to) && is_done(neg_dl) && is_done(neg1));
+
+    t_sleep_ms(30);
+    int64_t now = goc_now(), dl = 0;
+    goc_ctx *live[] = { forever, huge, far, at_max };
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(goc_ctx_err(live[i]), GOC_OK, "context %d ended by time", i);
+        cr_assert(!is_done(live[i]));
+        /* No deadline at all, or one that is not in the past. */
+        if (goc_ctx_deadline(live[i], &dl)) cr_assert_gt(dl, now, "context %d: deadline %lld", i, (long long)dl);
+    }
+    /* INT64_MAX is no deadline (documented). */
+    cr_assert_not(goc_ctx_deadline(forever, NULL));
+    cr_assert_not(goc_ctx_deadline(huge, NULL));
+    cr_assert_not(goc_ctx_deadline(at_max, NULL));
+    cr_assert(goc_ctx_deadline(far, &dl) && dl == INT64_MAX - 1);
+
+    /* A 100 ms child of a context with a huge deadline ends after ~100 ms. */
+    goc_ctx *parents[] = { forever, far };
+    for (int i = 0; i < 2; i++) {
+        int64_t t0 = goc_now();
+        goc_ctx *c = goc_ctx_with_timeout(parents[i], 100 * MS);
+        cr_assert_not_null(c);
+        cr_assert_eq(goc_ctx_err(c), GOC_OK, "the child ended at once");
+        cr_assert(goc_ctx_deadline(c, &dl));
+        cr_assert_geq(dl, t0 + 100 * MS);
+        cr_assert_lt(dl, t0 + 100 * MS + 2 * GOC_SECOND);
+        cr_assert_eq(goc_chan_recv_timeout(goc_ctx_done(c), NULL, 20 * GOC_SECOND), GOC_CLOSED);
+        cr_assert_geq(goc_now() - t0, 100 * MS);
+        cr_assert_eq(goc_ctx_err(c), GOC_DEADLINE);
+        cr_assert_eq(goc_ctx_err(parents[i]), GOC_OK);
+        goc_ctx_free(c);
+    }
+    goc_ctx *all[] = { forever, huge, far, at_max, neg_to, neg_dl, neg1 };
+    for (int i = 0; i < 7; i++) goc_ctx_free(all[i]);
+}
+
+/* ---- deep chains: bounded stack -------------------------------------------
+ * Cancel recursed once per generation: a 300,000-deep chain overflowed
+ * the stack. */
+static void deep_chain(int n, bool cancel_first) {
+    goc_ctx **cs = malloc((size_t)n * sizeof *cs);
+    T_CHECK(cs != NULL);
+    if (!cs) return;
+    goc_ctx *p = goc_ctx_background();
+    for (int i = 0; i < n; i++) {
+        /* every 64th a value context in between: cancel contexts below it
+         * register with the nearest cancel ancestor */
+        cs[i] = i % 64 == 63 ? goc_ctx_with_value(p, &cs, NULL) : goc_ctx_with_cancel(p);
+        T_CHECK(cs[i] != NULL);
+        if (!cs[i]) return;
+        p = cs[i];
+    }
+    if (cancel_first) {
+        goc_ctx_cancel(cs[0]);
+        T_CHECK(goc_ctx_err(cs[n - 1]) == GOC_CANCELED);
+        T_CHECK(goc_chan_try_recv(goc_ctx_done(cs[n - 1]), NULL) == GOC_CLOSED);
+        T_CHECK(goc_ctx_err(cs[n / 2]) == GOC_CANCELED);
+        /* Root first: the leaf's free then releases the whole chain. */
+        for (int i = 0; i < n; i++) goc_ctx_free(cs[i]);
+    } else {
+        /* No cancel: release everything but the leaf, then free the leaf
+         * (its cancel has no children; the release walks up n parents). */
+        for (int i = 0; i < n - 1; i++) goc_ctx_release(cs[i]);
+        T_CHECK(goc_ctx_err(cs[n - 1]) == GOC_OK);
+        goc_ctx_free(cs[n - 1]);
+    }
+    free(cs);
+}
+
+Test(context, deep_chain_cancel_and_free_iterative, .timeout = 120) {
+    deep_chain(300000, true);
+    deep_chain(300000, false);
+    T_NO_FAILURES();
+}
+
+static void *small_stack_chain(void *arg) {
+    (void)arg;
+    deep_chain(20000, true);
+    deep_chain(20000, false);
+    return NULL;
+}
+
+Test(context, deep_chain_on_a_small_stack, .timeout = 120) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    cr_assert_eq(pthread_attr_setstacksize(&attr, 64 * 1024), 0);
+    pthread_t id;
+    cr_assert_eq(pthread_create(&id, &attr, small_stack_chain, NULL), 0);
+    pthread_attr_destroy(&attr);
+    pthread_join(id, NULL);
+    T_NO_FAILURES();
+}
+
+/* ---- done outlives the context when retained ------------------------------
+ * The done channel lives in the context's block, which was freed with the
+ * context's last reference: a retained done was a heap use-after-free. */
+Test(context, retained_done_outlives_the_context, .timeout = 30) {
+    goc_ctx *bg = goc_ctx_background();
+    goc_ctx *a = goc_ctx_with_cancel(bg);
+    goc_ctx *b = goc_ctx_with_timeout(bg, 3600 * GOC_SECOND);
+    goc_ctx *p = goc_ctx_with_cancel(bg);
+    goc_ctx *pv = goc_ctx_with_value(p, &bg, NULL);
+    goc_ctx *c = goc_ctx_with_cancel(pv);
+    goc_ctx *d = goc_ctx_with_timeout(bg, MS);
+    cr_assert(a && b && p && pv && c && d);
+    goc_ctx *cs[] = { a, b, c, d };
+    goc_chan *done[4];
+    for (int i = 0; i < 4; i++) { done[i] = goc_ctx_done(cs[i]); goc_chan_retain(done[i]); }
+    cr_assert_eq(goc_chan_recv_timeout(done[3], NULL, 20 * GOC_SECOND), GOC_CLOSED);   /* d by its deadline */
+    goc_ctx_free(a);
+    goc_ctx_free(b);
+    goc_ctx_free(p);       /* cancels c through the value context */
+    cr_assert_eq(goc_ctx_err(c), GOC_CANCELED);
+    goc_ctx_free(pv);
+    goc_ctx_free(c);
+    goc_ctx_free(d);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(goc_chan_recv(done[i], NULL), GOC_CLOSED);
+        cr_assert_eq(goc_chan_try_recv(done[i], NULL), GOC_CLOSED);
+        goc_case cs1[1] = { goc_recv_case(done[i], NULL) };
+        cr_assert_eq(goc_select(cs1, 1), 0);
+        goc_chan_free(done[i]);
+    }
+}
+
+/* ---- release: drop a reference without cancelling -------------------------
+ * goc_ctx_free cancels for every holder; a holder given a reference by
+ * retain drops it with goc_ctx_release. */
+static void *holder(void *arg) {
+    goc_ctx *c = (goc_ctx *)arg;          /* a reference of our own */
+    T_CHECK(goc_ctx_err(c) == GOC_OK);
+    goc_ctx_release(c);
+    return NULL;
+}
+
+Test(context, release_does_not_cancel, .timeout = 30) {
+    goc_ctx *c = goc_ctx_with_cancel(goc_ctx_background());
+    goc_ctx *v = goc_ctx_with_value(c, &c, &c);
+    goc_ctx *t = goc_ctx_with_timeout(c, 3600 * GOC_SECOND);
+    cr_assert(c && v && t);
+    t_threads th = {0};
+    for (int i = 0; i < 4; i++) { goc_ctx_retain(c); t_spawn(&th, holder, c); }
+    t_join(&th);
+    T_NO_FAILURES();
+    cr_assert_eq(goc_ctx_err(c), GOC_OK, "a holder's release cancelled the context");
+    goc_ctx_retain(t);
+    goc_ctx_release(t);
+    cr_assert_eq(goc_ctx_err(t), GOC_OK);
+    goc_ctx_retain(v);
+    goc_ctx_release(v);
+    cr_assert_eq(goc_ctx_value(v, &c), &c);
+    goc_ctx_release(goc_ctx_background());   /* no-op */
+    goc_ctx_release(NULL);
+    /* A holder that stays: the creator's free cancels for it too. */
+    goc_ctx_retain(c);
+    goc_ctx_free(c);
+    cr_assert_eq(goc_ctx_err(c), GOC_CANCELED, "the creator's free cancels");
+    cr_assert_eq(goc_ctx_err(t), GOC_CANCELED);
+    cr_assert_eq(goc_chan_try_recv(goc_ctx_done(c), NULL), GOC_CLOSED);
+    goc_ctx_release(t);
+    goc_ctx_release(v);
+    goc_ctx_release(c);                      /* the last one: freed (ASan: no leak) */
+}
+
+/* When cancel returns, every descendant has ended (Go: children are
+ * cancelled before cancel returns). A deadline firing in the middle of
+ * the tree hands that subtree to the timer's cancel; the root's cancel,
+ * reaching the already-ended node, used to skip it and return with its
+ * grandchildren still live (make soak found it). */
+Test(context, cancel_returns_after_every_descendant_ended) {
+    enum { K = 200 };
+    static goc_ctx *kids[K];
+    int live = 0;
+    for (int round = 0; round < T_ITERS(300); round++) {
+        goc_ctx *root = goc_ctx_with_cancel(goc_ctx_background());
+        goc_ctx *mid = goc_ctx_with_timeout(root, (round % 20) * GOC_MICROSECOND);
+        goc_ctx *p = mid;
+        for (int i = 0; i < K; i++) kids[i] = p = goc_ctx_with_cancel(i % 2 ? p : mid);
+        /* the deadline's cancel has begun on its own thread: race it */
+        while (round % 2 && goc_ctx_err(mid) == GOC_OK) goc_cpu_relax();
+        goc_ctx_cancel(root);
+        for (int i = 0; i < K; i++) {
+            live += goc_ctx_err(kids[i]) == GOC_OK;
+            live += goc_chan_try_recv(goc_ctx_done(kids[i]), NULL) != GOC_CLOSED;
+        }
+        for (int i = 0; i < K; i++) goc_ctx_free(kids[i]);
+        goc_ctx_free(mid);
+        goc_ctx_free(root);
+    }
+    cr_assert_eq(live, 0, "%d descendants still live after cancel returned", live);
+}

@@ -346,3 +346,294 @@ Test(timer, many_far_timers_leave_the_timer_thread_idle) {
     for (int i = 0; i < n; i++) goc_timer_free(ts[i]);
     free(ts);
 }
+
+/* ---- huge and negative durations (saturating deadline arithmetic) ------- */
+
+static goc_atomic_i64 huge_calls;
+static void huge_fn(void *arg) { (void)arg; goc_atomic_i64_add(&huge_calls, 1); }
+
+/* A 10 ms timer still fires (the timer thread is alive and not looping
+ * under the lock), within a generous bound. */
+static void expect_timers_work(void) {
+    goc_timer *t = goc_timer_new(10 * MS);
+    cr_assert_not_null(t);
+    cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), NULL, 10 * GOC_SECOND), GOC_OK,
+                 "a 10 ms timer did not fire: the timer thread is stuck");
+    goc_timer_free(t);
+}
+
+/* A ticker of a huge period wrapped its deadline, fired, and re-armed by
+ * a wrapping `next += ...` for ever under the timer lock: every timer in
+ * the process hung. It must simply never tick. */
+Test(timer, huge_ticker_period_never_ticks_and_hangs_nothing, .timeout = 30) {
+    goc_ticker *a = goc_ticker_new(INT64_MAX);
+    goc_ticker *b = goc_ticker_new(INT64_MAX - 1);
+    goc_ticker *c = goc_ticker_new(INT64_MAX / 2);   /* fits now + period, not the next tick */
+    goc_ticker *d = goc_ticker_new(MS);
+    cr_assert(a && b && c && d);
+    goc_ticker_reset(d, INT64_MAX);                  /* reset to a huge period, too */
+    expect_timers_work();
+    expect_timers_work();
+    cr_assert_eq(goc_chan_try_recv(goc_ticker_chan(a), NULL), GOC_WOULDBLOCK);
+    cr_assert_eq(goc_chan_try_recv(goc_ticker_chan(b), NULL), GOC_WOULDBLOCK);
+    cr_assert_eq(goc_chan_try_recv(goc_ticker_chan(c), NULL), GOC_WOULDBLOCK);
+    cr_assert_eq(goc_chan_try_recv(goc_ticker_chan(d), NULL), GOC_WOULDBLOCK, "reset dropped the old schedule");
+    goc_ticker_stop(a);
+    goc_ticker_reset(a, INT64_MAX);
+    goc_ticker_free(a);
+    goc_ticker_free(b);
+    goc_ticker_free(c);
+    goc_ticker_free(d);
+    expect_timers_work();
+}
+
+/* Port of Go's time/sleep_test.go TestOverflowSleep (and its Timer /
+ * AfterFunc / Reset relatives): now + INT64_MAX wrapped into the past and
+ * fired at once. A huge duration never fires; a hugely negative one fires
+ * at once. */
+Test(timer, go_TestOverflowSleep_huge_durations_never_fire, .timeout = 30) {
+    goc_atomic_i64_store(&huge_calls, 0);
+    goc_duration huge[] = { INT64_MAX, INT64_MAX - 1, INT64_MAX / 2 + GOC_SECOND };
+    enum { H = sizeof huge / sizeof huge[0] };
+    goc_chan *after[H];
+    goc_timer *tm[H], *af[H], *rs[H];
+    for (int i = 0; i < H; i++) {
+        after[i] = goc_after(huge[i]);
+        tm[i] = goc_timer_new(huge[i]);
+        af[i] = goc_after_func(huge[i], huge_fn, NULL);
+        rs[i] = goc_timer_new(MS);
+        cr_assert(after[i] && tm[i] && af[i] && rs[i]);
+        goc_timer_reset(rs[i], huge[i]);
+    }
+    expect_timers_work();
+    t_sleep_ms(20);
+    for (int i = 0; i < H; i++) {
+        cr_assert_eq(goc_chan_try_recv(after[i], NULL), GOC_WOULDBLOCK, "goc_after(huge[%d]) fired", i);
+        cr_assert_eq(goc_chan_try_recv(goc_timer_chan(tm[i]), NULL), GOC_WOULDBLOCK, "timer_new(huge[%d]) fired", i);
+        cr_assert_eq(goc_chan_try_recv(goc_timer_chan(rs[i]), NULL), GOC_WOULDBLOCK, "timer_reset(huge[%d]) fired", i);
+    }
+    cr_assert_eq(goc_atomic_i64_load(&huge_calls), 0, "after_func(huge) ran");
+    for (int i = 0; i < H; i++) {
+        cr_assert(goc_timer_stop(tm[i]), "a never-firing timer is pending");
+        cr_assert(goc_timer_stop(af[i]));
+        goc_chan_free(after[i]);
+        goc_timer_free(tm[i]);
+        goc_timer_free(af[i]);
+        goc_timer_free(rs[i]);
+    }
+    cr_assert_eq(goc_atomic_i64_load(&huge_calls), 0);
+}
+
+Test(timer, hugely_negative_durations_fire_at_once, .timeout = 30) {
+    goc_atomic_i64_store(&huge_calls, 0);
+    goc_duration neg[] = { INT64_MIN, INT64_MIN + 1, -1 };
+    for (int i = 0; i < 3; i++) {
+        int64_t t0 = goc_now();
+        goc_chan *a = goc_after(neg[i]);
+        goc_timer *t = goc_timer_new(neg[i]);
+        goc_timer *f = goc_after_func(neg[i], huge_fn, NULL);
+        cr_assert(a && t && f);
+        int64_t v = 0;
+        cr_assert_eq(goc_chan_recv_timeout(a, &v, 10 * GOC_SECOND), GOC_OK);
+        cr_assert_geq(v, t0);
+        cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), &v, 10 * GOC_SECOND), GOC_OK);
+        cr_assert(!goc_timer_reset(t, neg[i]));
+        cr_assert_eq(goc_chan_recv_timeout(goc_timer_chan(t), &v, 10 * GOC_SECOND), GOC_OK);
+        goc_chan_free(a);
+        goc_timer_free(t);
+        goc_timer_free(f);
+    }
+    for (int64_t end = goc_now() + 10 * GOC_SECOND; goc_atomic_i64_load(&huge_calls) < 3 && goc_now() < end;)
+        t_sleep_ms(1);
+    cr_assert_eq(goc_atomic_i64_load(&huge_calls), 3);
+}
+
+/* goc_sleep(INT64_MAX) computed now + d: signed overflow (UBSan aborts).
+ * Non-positive durations return at once; huge ones sleep (for ever: the
+ * sleepers are left behind, detached, when the test process exits). */
+static goc_atomic_i64 sleepers_woke;
+static void *forever_sleeper(void *arg) {
+    goc_sleep(*(goc_duration *)arg);
+    goc_atomic_i64_add(&sleepers_woke, 1);
+    return NULL;
+}
+Test(timer, sleep_saturates, .timeout = 30) {
+    int64_t t0 = goc_now();
+    goc_sleep(INT64_MIN);
+    goc_sleep(INT64_MIN + 1);
+    goc_sleep(-1);
+    goc_sleep(0);
+    cr_assert_lt(goc_now() - t0, 2 * GOC_SECOND, "a non-positive sleep waited");
+    static goc_duration ds[] = { GOC_FOREVER, INT64_MAX - 1, INT64_MAX / 2 + GOC_SECOND };
+    for (int i = 0; i < 3; i++) {
+        pthread_t id;
+        cr_assert_eq(pthread_create(&id, NULL, forever_sleeper, &ds[i]), 0);
+        pthread_detach(id);
+    }
+    t_sleep_ms(100);
+    cr_assert_eq(goc_atomic_i64_load(&sleepers_woke), 0, "a huge sleep returned");
+}
+
+#ifdef __GLIBC__
+#include <malloc.h>    /* mallinfo2 */
+#endif
+
+/* ---- goc_after freed before it fires (Go 1.23) ----------------------------
+ * Each unfired goc_after used to keep its timer, a heap slot and its
+ * channel (~400 bytes) until the deadline: 100,000 select rounds with a
+ * goc_after(1 hour) held ~40 MB for an hour. Dropping the channel's last
+ * reference now unschedules and frees it at once. */
+Test(timer, after_freed_unfired_releases_its_timer, .timeout = 60) {
+    enum { ROUNDS = 100000 };
+    goc_chan *ready = goc_chan_make(sizeof(int), 1);
+    size_t base = goc__tm_pending();
+#if defined(__GLIBC__) && T_SCALE == 1
+    size_t heap0 = mallinfo2().uordblks;
+#endif
+    for (int i = 0; i < ROUNDS; i++) {
+        int one = 1, got = 0;
+        cr_assert_eq(goc_chan_send(ready, &one), GOC_OK);
+        goc_chan *ch = goc_after(3600 * GOC_SECOND);
+        cr_assert_not_null(ch);
+        goc_case cs[2] = { goc_recv_case(ready, &got), goc_recv_case(ch, NULL) };
+        cr_assert_eq(goc_select(cs, 2), 0, "the hour went by");
+        goc_chan_free(ch);
+    }
+    size_t pending = goc__tm_pending();
+    cr_assert_lt(pending, base + 100, "%zu timers still in the heap", pending - base);
+#if defined(__GLIBC__) && T_SCALE == 1
+    size_t heap1 = mallinfo2().uordblks;
+    cr_assert_lt(heap1, heap0 + 4 * 1024 * 1024, "the heap grew by %zu bytes", heap1 - heap0);
+#endif
+    /* Timers freed unfired leave the heap at once, too. */
+    for (int i = 0; i < 1000; i++) goc_timer_free(goc_timer_new(3600 * GOC_SECOND));
+    cr_assert_lt(goc__tm_pending(), base + 100);
+    goc_chan_free(ready);
+}
+
+/* The last goc_chan_free of a goc_after channel races its delivery: the
+ * hook waits for the timer lock, so the thread never writes into a freed
+ * block (ASan). Fired and never received, fired and received, unfired. */
+Test(timer, after_free_races_its_delivery, .timeout = 60) {
+    int n = T_ITERS(20000);
+    for (int i = 0; i < n; i++) {
+        goc_chan *ch = goc_after((goc_duration)(i % 50) * GOC_MICROSECOND);
+        cr_assert_not_null(ch);
+        if (i % 3 == 0) cr_assert_eq(goc_chan_recv_timeout(ch, NULL, 10 * GOC_SECOND), GOC_OK);
+        goc_chan_free(ch);
+    }
+    goc_chan *ch = goc_after(MS);
+    cr_assert_eq(goc_chan_recv_timeout(ch, NULL, 10 * GOC_SECOND), GOC_OK);
+    t_sleep_ms(2);
+    goc_chan_free(ch);
+    cr_assert_lt(goc__tm_pending(), 100);
+}
+
+/* A retained timer channel stays valid after goc_timer_free / goc_ticker_free
+ * (the block belongs to the channel's references) and receives nothing more. */
+Test(timer, retained_timer_channel_outlives_the_timer, .timeout = 30) {
+    goc_timer *t = goc_timer_new(MS);
+    goc_ticker *tk = goc_ticker_new(MS);
+    cr_assert(t && tk);
+    goc_chan *tc = goc_timer_chan(t), *kc = goc_ticker_chan(tk);
+    goc_chan_retain(tc);
+    goc_chan_retain(kc);
+    t_sleep_ms(5);
+    goc_timer_free(t);
+    goc_ticker_free(tk);
+    t_sleep_ms(5);
+    cr_assert_eq(goc_chan_try_recv(tc, NULL), GOC_WOULDBLOCK);
+    cr_assert_eq(goc_chan_try_recv(kc, NULL), GOC_WOULDBLOCK);
+    cr_assert_eq(goc_chan_cap(tc), 1);
+    goc_chan_free(tc);
+    goc_chan_free(kc);
+    expect_timers_work();
+}
+
+/* ---- fork ------------------------------------------------------------------
+ * The child of a process that used timers had no timer thread (but the
+ * flag said "started"), so its timers never fired. ThreadSanitizer does
+ * not allow threads to be started after a multi-threaded fork (it kills
+ * the child), so this runs outside make tsan only. On GOC_NO_FUTEX it
+ * also checks atomic.h's parking table, which starts afresh in the child
+ * (a node of a thread parked at the fork once stayed queued there, on a
+ * dead thread's stack that glibc handed to the child's next thread: the
+ * child crashed in 3 of 15 runs). */
+#include <sys/wait.h>
+#include <unistd.h>
+#if defined(__SANITIZE_THREAD__)
+#  define T_NO_FORK_THREADS 1
+#elif defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define T_NO_FORK_THREADS 1
+#  endif
+#endif
+
+static void fork_and_expect(int (*child)(void)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) _exit(child());
+    int status = 0;
+    pid_t r = 0;
+    for (int64_t end = goc_now() + 30 * GOC_SECOND; (r = waitpid(pid, &status, WNOHANG)) == 0 && goc_now() < end;)
+        t_sleep_ms(5);
+    if (r == 0) { kill(pid, SIGKILL); waitpid(pid, &status, 0); cr_assert(false, "the child hung"); }
+    cr_assert_eq(r, pid);
+    cr_assert(WIFEXITED(status), "the child died (status %d)", status);
+    cr_assert_eq(WEXITSTATUS(status), 0, "the child's timer did not fire (exit %d)", WEXITSTATUS(status));
+}
+
+static bool child_waits_first;
+static int child_new_timer(void) {
+    if (child_waits_first) t_sleep_ms(20);   /* the thread the fork handler started parks */
+    goc_timer *t = goc_timer_new(10 * MS);
+    if (!t) return 2;
+    int64_t v = 0;
+    if (goc_chan_recv_timeout(goc_timer_chan(t), &v, 2 * GOC_SECOND) != GOC_OK) return 1;
+    /* The child's thread parked until a far deadline, then woken early by
+     * an earlier timer: the wake must reach it (on the parking table, a
+     * node of the parent's timer thread, parked at the fork, is still
+     * queued on the same word in the child). */
+    goc_timer *far = goc_timer_new(3600 * GOC_SECOND);
+    t_sleep_ms(20);
+    goc_timer_reset(t, 10 * MS);
+    int rc = goc_chan_recv_timeout(goc_timer_chan(t), &v, 2 * GOC_SECOND) == GOC_OK ? 0 : 3;
+    goc_timer_free(far);
+    goc_timer_free(t);
+    return rc;
+}
+
+static goc_chan *inherited;
+static int child_inherited_timer(void) {
+    /* No timer call in the child: the pending timer must fire anyway. */
+    return goc_chan_recv_timeout(inherited, NULL, 2 * GOC_SECOND) == GOC_OK ? 0 : 1;
+}
+
+Test(timer, timers_fire_in_a_forked_child, .timeout = 60) {
+#ifdef T_NO_FORK_THREADS
+    return;
+#endif
+    goc_timer *t = goc_timer_new(MS);
+    cr_assert_eq(goc_chan_recv(goc_timer_chan(t), NULL), GOC_OK);   /* the thread runs */
+    fork_and_expect(child_new_timer);
+    /* Again with the timer thread busy: the fork handlers take its lock. */
+    goc_ticker *tk = goc_ticker_new(50 * GOC_MICROSECOND);
+    for (int i = 0; i < 5; i++) fork_and_expect(child_new_timer);
+    /* A timer pending at the fork fires in the child, too. */
+    inherited = goc_after(20 * MS);
+    fork_and_expect(child_inherited_timer);
+    goc_chan_free(inherited);
+    /* Only a far timer pending: the parent's thread is parked on its wake
+     * word at the fork, the child's is started by the fork handler, and a
+     * nearer timer in the child must wake it. */
+    goc_ticker_free(tk);
+    tk = NULL;
+    goc_timer *far = goc_timer_new(3600 * GOC_SECOND);
+    t_sleep_ms(20);
+    child_waits_first = true;
+    fork_and_expect(child_new_timer);
+    goc_timer_free(far);
+    goc_timer_free(t);
+    expect_timers_work();
+}
