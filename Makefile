@@ -3,6 +3,7 @@
 #   make test     header checks + the whole test suite (futex and GOC_NO_FUTEX)
 #   make tsan     the suite under ThreadSanitizer
 #   make asan     the suite under AddressSanitizer + UBSan
+#   make soak     racing traffic for SOAK_TIME seconds under ASan + UBSan (not in CI)
 #   make bench    benchmarks: goc against Go and pthreads, with ratios
 #   make matrix   the suite per compiler, C library, CPU (qemu) and option
 #   make size     .text bytes per module at -Os (x86_64, armhf)
@@ -19,10 +20,11 @@ B       := build
 
 HEADERS := atomic.h sync.h chan.h pool.h timer.h context.h
 TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap \
-           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context
+           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context \
+           test_extremes test_fork
 # Each suite is built twice: on futexes, and on the portable parking table.
 # Suites that compile the implementation themselves (test hooks, a custom allocator).
-SELF_IMPL := test_hooks test_chan_alloc
+SELF_IMPL := test_hooks test_chan_alloc test_lasttouch test_pool_stack
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
 EXAMPLES := $(basename $(notdir $(wildcard examples/[0-9][0-9]_*.c))) hello_sync hello_chan demo
@@ -37,7 +39,7 @@ DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qe
                gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
                gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: all test tsan asan demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests
+.PHONY: all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz
 all: $(TEST_BINS)
 
 deps-test:
@@ -93,13 +95,23 @@ tsan: deps-test
 	@$(MAKE) --no-print-directory run-tests B=build/tsan OPT=-O1 \
 	    CFLAGS="-O1 -g -fsanitize=thread -Wno-tsan -DGOC_TEST_SHIM" LDLIBS="-pthread -fsanitize=thread" \
 	    TEST_LIBS= CRITERION_FLAGS= \
-	    TEST_ENV="TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1"
+	    TEST_ENV="TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1"
 
 asan: deps-test
 	@$(MAKE) --no-print-directory run-tests B=build/asan OPT=-O1 \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDLIBS="-pthread -fsanitize=address,undefined" \
-	    TEST_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
+	    TEST_ENV="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
+
+# Soak: the primitives under racing traffic for SOAK_TIME seconds (default
+# 600), with AddressSanitizer and UBSan watching (tests/soak.c). Not in CI.
+SOAK_TIME  ?= 600
+SOAK_FLAGS ?= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(B)/soak/soak: tests/soak.c $(HEADERS)
+	@mkdir -p $(B)/soak
+	$(CC) $(WARN) $(CPPFLAGS) $(SOAK_FLAGS) $< -o $@ $(LDLIBS)
+soak: deps-test $(B)/soak/soak
+	ASAN_OPTIONS=detect_leaks=1 $(B)/soak/soak $(SOAK_TIME)
 
 # ---- examples and demo ---------------------------------------------------
 $(B)/examples/%: examples/%.c examples/check.h $(HEADERS)
@@ -167,3 +179,9 @@ clean:
 
 # The Go ports are fragments included by tests/test_goports.c.
 $(B)/tests/test_goports $(B)/tests/test_goports_nofutex: $(wildcard tests/go/*.c tests/go/*.h)
+
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer target checking goc against a sequential model (tests/fuzz/fuzz_goc.c),
+# for FUZZ_TIME seconds (default 60) on one process: make fuzz FUZZ_TIME=300
+fuzz: deps-test
+	@sh scripts/fuzz.sh $(or $(FUZZ_TIME),60)

@@ -35,11 +35,13 @@
  *   parks at once.
  *
  * API (every blocking call has a try_ and a _timeout form; a timeout d <= 0
- * polls once without waiting and answers GOC_TIMEOUT if it could not proceed)
+ * polls once without waiting and answers GOC_TIMEOUT if it could not
+ * proceed; GOC_FOREVER, or any d too large to add to the clock, is no limit)
  *
  *   goc_chan *goc_chan_make(size_t elem_size, size_t cap);
  *       cap 0: unbuffered; elem_size 0: a signal channel. NULL with errno
- *       EINVAL when the sizes overflow, ENOMEM when out of memory.
+ *       EINVAL when the sizes overflow (the channel would exceed
+ *       PTRDIFF_MAX bytes), ENOMEM when out of memory.
  *   void   goc_chan_retain(goc_chan *ch);       one more reference
  *   void   goc_chan_free(goc_chan *ch);         drop one; the last one frees
  *   size_t goc_chan_sizeof(size_t elem_size, size_t cap);
@@ -76,7 +78,8 @@
  *       with ok = false (a receive's out is zeroed). A NULL channel is
  *       never ready; with no non-NULL case, goc_select answers GOC_EINVAL,
  *       goc_select_try GOC_WOULDBLOCK, goc_select_timeout waits d and
- *       answers GOC_TIMEOUT. A dir other than GOC_SEND/GOC_RECV, or a send
+ *       answers GOC_TIMEOUT (with d GOC_FOREVER it waits for ever, as Go's
+ *       select on a lone timer that never fires). A dir other than GOC_SEND/GOC_RECV, or a send
  *       case with a NULL elem (elem_size > 0): GOC_EINVAL. The same channel
  *       may appear in several cases, also as a send and a receive at once.
  *       Up to GOC_SELECT_STACK_CASES cases use no heap; more allocate

@@ -24,8 +24,18 @@
  *   static storage, or calloc. None needs a destroy call; none may be copied
  *   or moved after first use (blocked threads hold pointers into it).
  *
+ * FREEING THE MOMENT A WAIT RETURNS
+ *   As in Go, a waiter may free the object (or let the stack frame holding
+ *   it go) as soon as its call returns: a semaphore used as a one-shot
+ *   completion, "lock, unlock, free", a WaitGroup or Cond on the waiter's
+ *   stack. Every release (unlock, runlock, done, signal, release) touches
+ *   the object for the last time before the waiter can return. Other threads
+ *   still inside a call on the object are another matter: free it only
+ *   when nobody else can be using it.
+ *
  * API (each blocking call has a try and a timeout form; a timeout d <= 0
- * polls once without waiting and answers GOC_TIMEOUT if it could not proceed)
+ * polls once without waiting and answers GOC_TIMEOUT if it could not
+ * proceed; GOC_FOREVER, or any d too large to add to the clock, is no limit)
  *
  *   goc_mutex
  *     void goc_mutex_lock(goc_mutex *m);
