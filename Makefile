@@ -3,6 +3,7 @@
 #   make test     header checks + the whole test suite (futex and GOC_NO_FUTEX)
 #   make tsan     the suite under ThreadSanitizer
 #   make asan     the suite under AddressSanitizer + UBSan
+#   make fuzz     the libFuzzer target against a model, FUZZ_TIME seconds (default 60)
 #   make soak     racing traffic for SOAK_TIME seconds under ASan + UBSan (not in CI)
 #   make bench    benchmarks: goc against Go and pthreads, with ratios
 #   make matrix   the suite per compiler, C library, CPU (qemu) and option
@@ -183,5 +184,9 @@ $(B)/tests/test_goports $(B)/tests/test_goports_nofutex: $(wildcard tests/go/*.c
 # ---- fuzzing -------------------------------------------------------------
 # libFuzzer target checking goc against a sequential model (tests/fuzz/fuzz_goc.c),
 # for FUZZ_TIME seconds (default 60) on one process: make fuzz FUZZ_TIME=300
+# clang's sanitizer runtimes (libFuzzer among them) are only a Recommends of
+# clang on Debian 12, which scripts/deps.sh does not install: named here.
+DEPS_FUZZ := clang libclang-rt-14-dev
 fuzz: deps-test
+	@sh scripts/deps.sh $(DEPS_FUZZ)
 	@sh scripts/fuzz.sh $(or $(FUZZ_TIME),60)
