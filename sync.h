@@ -336,6 +336,9 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
 #ifndef GOC__TEST_HOOK_GRANTED
 #  define GOC__TEST_HOOK_GRANTED() ((void)0)   /* after a verdict: nothing may follow */
 #endif
+#ifndef GOC__TEST_HOOK_RW_RELEASED
+#  define GOC__TEST_HOOK_RW_RELEASED() ((void)0)   /* after an RWMutex release: likewise */
+#endif
 
 struct goc__waiter {
     struct goc__waiter *next, *prev; /* queue links; guarded by the queue's lock */
@@ -634,20 +637,22 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
 #define GOC__RW_WWAIT   (1u << 29)
 #define GOC__RW_QUEUED  (1u << 30)
 
-/* Under qmu: grant what can be granted (in queue order), fix WWAIT and
- * QUEUED, and take the grantees; returns them, for goc__grant_list once
- * qmu is dropped. */
-static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m) {
+/* Under qmu: give up the caller's own hold (`release`: GOC__RW_WRITER, 1
+ * for a read lock, or 0), grant what can be granted (in queue order), fix
+ * WWAIT and QUEUED - all in the first CAS - and take the grantees; returns
+ * them, for goc__grant_list once qmu is dropped. */
+static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m, uint32_t release) {
     struct goc__waiter *granted = NULL, **tail = &granted;
     uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
     for (;;) {
+        uint32_t base = s - release;     /* clears WRITER, or counts one reader out */
         struct goc__waiter *w = m->q.head;
-        uint32_t n = s & ~(GOC__RW_WWAIT | GOC__RW_QUEUED);
+        uint32_t n = base & ~(GOC__RW_WWAIT | GOC__RW_QUEUED);
         if (w && w->writer) {
-            if (s & (GOC__RW_READERS | GOC__RW_WRITER)) w = NULL;   /* must wait */
+            if (base & (GOC__RW_READERS | GOC__RW_WRITER)) w = NULL;   /* must wait */
             else n |= GOC__RW_WRITER;
         } else if (w) {
-            if (s & GOC__RW_WRITER) {
+            if (base & GOC__RW_WRITER) {
                 w = NULL;
             } else {
                 n += 1;
@@ -663,6 +668,7 @@ static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m) {
         if (!goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQ_REL, GOC_RELAXED))
             continue;
         s = n;
+        release = 0;
         if (!w) break;
         bool writer = w->writer;
         goc__q_unlink(&m->q, w);
@@ -724,7 +730,7 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     if (timed_out) {
         goc__q_unlink(&m->q, &w);
         if (writer) m->nwriters--;
-        granted = goc__rw_dispatch(m);   /* a writer leaving may let readers in */
+        granted = goc__rw_dispatch(m, 0);   /* a writer leaving may let readers in */
     }
     goc_mutex_unlock(&m->qmu);
     if (!timed_out) {
@@ -735,22 +741,71 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     return GOC_TIMEOUT;
 }
 
-static void goc__rw_release_slow(goc_rwmutex *m) {
-    goc_mutex_lock(&m->qmu);
-    struct goc__waiter *granted = goc__rw_dispatch(m);
-    goc_mutex_unlock(&m->qmu);   /* the last touch of m: grantees may free it */
-    goc__grant_list(granted, GOC__W_GRANTED);
+/* Does a release of `what` (GOC__RW_WRITER, or 1: a read lock) from state
+ * s have to hand the lock on? A writer, whenever anyone is queued; a
+ * reader, when it is the last one and no writer holds the lock (a reader
+ * backing out while a writer holds it leaves the hand-on to the writer). */
+static bool goc__rw_must_dispatch(uint32_t s, uint32_t what) {
+    if (!(s & GOC__RW_QUEUED)) return false;
+    return what == GOC__RW_WRITER || ((s & GOC__RW_READERS) == 1 && !(s & GOC__RW_WRITER));
+}
+
+/* A release that must hand the lock on. Last touch (see "Last touches"):
+ * the hold is given up inside the dispatch's CAS, under qmu, so nobody can
+ * take the lock, drop it and free m between our release and our use of
+ * qmu (an earlier version released first and then took qmu: a queued
+ * writer that timed out meanwhile could lock, unlock and free m under
+ * it). After the CAS, either someone was granted (they are still inside
+ * their lock call until goc__grant_list, so m cannot be freed yet) or
+ * waiters stay queued, whose QUEUED/WWAIT bits keep every fast path out;
+ * qmu's unlock is then the last touch. If the queue has emptied (its
+ * waiters timed out), the release is a plain CAS, our last touch, unless
+ * someone queued meanwhile, when we go round again. */
+static void goc__rw_release_queued(goc_rwmutex *m, uint32_t what) {
+    for (;;) {
+        goc_mutex_lock(&m->qmu);
+        if (m->q.head) {
+            struct goc__waiter *granted = goc__rw_dispatch(m, what);
+            goc_mutex_unlock(&m->qmu);
+            goc__grant_list(granted, GOC__W_GRANTED);
+            return;
+        }
+        goc_mutex_unlock(&m->qmu);
+        uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        while (!goc__rw_must_dispatch(s, what)) {
+            /* Release: the critical section before the next acquirer. */
+            if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s - what, GOC_RELEASE, GOC_RELAXED)) {
+                GOC__TEST_HOOK_RW_RELEASED();
+                return;
+            }
+        }
+    }
+}
+
+/* A reader leaves (runlock, or a reader backing out): a CAS, not a blind
+ * fetch_add, because the last reader out with waiters queued must not
+ * give up its count before it holds qmu (goc__rw_release_queued). */
+static void goc__rw_reader_leave(goc_rwmutex *m) {
+    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    for (;;) {
+        if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
+        if (goc__rw_must_dispatch(s, 1)) {
+            goc__rw_release_queued(m, 1);
+            return;
+        }
+        /* Release: the read section happens-before a later writer's lock. */
+        if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s - 1, GOC_RELEASE, GOC_RELAXED)) {
+            GOC__TEST_HOOK_RW_RELEASED();
+            return;
+        }
+    }
 }
 
 /* A reader that counted itself in, then found a writer there or waiting:
  * it counts itself out again, exactly as runlock does, including letting the
  * queue move if it was the last reader out (a writer may be waiting just
- * for that count to drop). Relaxed: nothing was read under the lock. */
-static void goc__rw_back_out(goc_rwmutex *m) {
-    uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, (uint32_t)-1, GOC_RELAXED);
-    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED) && !(s & GOC__RW_WRITER))
-        goc__rw_release_slow(m);
-}
+ * for that count to drop). */
+static void goc__rw_back_out(goc_rwmutex *m) { goc__rw_reader_leave(m); }
 
 GOC_NOIPA GOC_DEF bool goc_rwmutex_tryrlock(goc_rwmutex *m) {
     /* One fetch_add, not a load and a CAS: under contention a CAS loop pays
@@ -782,13 +837,9 @@ GOC_NOIPA GOC_DEF int goc_rwmutex_rlock_timeout(goc_rwmutex *m, goc_duration d) 
 }
 
 GOC_NOIPA GOC_DEF void goc_rwmutex_runlock(goc_rwmutex *m) {
-    /* Release: the read section happens-before a later writer's lock. */
-    uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, (uint32_t)-1, GOC_RELEASE);
-    if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
     /* The last reader out lets the queue move, unless a writer holds the
      * lock (a reader that backed out): the writer's unlock will do it. */
-    if ((s & GOC__RW_READERS) == 1 && (s & GOC__RW_QUEUED) && !(s & GOC__RW_WRITER))
-        goc__rw_release_slow(m);
+    goc__rw_reader_leave(m);
 }
 
 GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
@@ -819,11 +870,16 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
          * missing WRITER bit tells misuse. */
         if (!(s & GOC__RW_WRITER))
             GOC_PANIC("sync: Unlock of unlocked RWMutex");
+        if (goc__rw_must_dispatch(s, GOC__RW_WRITER)) {
+            goc__rw_release_queued(m, GOC__RW_WRITER);
+            return;
+        }
         if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s & ~GOC__RW_WRITER,
-                                             GOC_RELEASE, GOC_RELAXED))
-            break;
+                                             GOC_RELEASE, GOC_RELAXED)) {
+            GOC__TEST_HOOK_RW_RELEASED();
+            return;
+        }
     }
-    if (s & GOC__RW_QUEUED) goc__rw_release_slow(m);
 }
 
 /* ==== WaitGroup ========================================================== */

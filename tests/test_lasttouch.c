@@ -24,6 +24,7 @@
  * implementation itself, hooks included. */
 #define GOC__TEST_HOOK_GRANTED() hook_window()
 #define GOC__TEST_HOOK_UNLOCK_SIGNALLED() hook_window()
+#define GOC__TEST_HOOK_RW_RELEASED() hook_window()
 static void hook_window(void);
 #define GOC_IMPLEMENTATION
 #include "testutil.h"
@@ -187,6 +188,41 @@ Test(lasttouch, rwmutex_timeout_path_grant) {
         page_gone(m);
         pthread_join(w, NULL);
         page_free(m);
+    }
+    T_NO_FAILURES();
+}
+
+/* A queued writer that times out and retries, while the holder releases:
+ * whoever gets the lock next frees it at once ("lock, unlock, free"). The
+ * release used to give up the lock first and then take the internal qmu
+ * to hand it on; a writer that timed out in between could lock, unlock
+ * and free the RWMutex under it (found by review; ASan saw the touch). */
+typedef struct { goc_rwmutex *m; int seed; goc_atomic_i32 tries; } rw_retry_arg;
+static void *rw_retrier(void *arg) {
+    rw_retry_arg *a = arg;
+    goc_duration d = (goc_duration)(a->seed % 40) * GOC_MICROSECOND;
+    while (goc_rwmutex_lock_timeout(a->m, d) != GOC_OK) {
+        goc_atomic_i32_add(&a->tries, 1);
+        d = (goc_duration)(a->seed % 7) * GOC_MICROSECOND;
+    }
+    goc_rwmutex_unlock(a->m);
+    T_CHECK(mprotect(a->m, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) == 0);   /* the last user frees */
+    return NULL;
+}
+Test(lasttouch, rwmutex_release_races_a_timed_out_writer) {
+    goc_atomic_bool_store(&g_widen, true);
+    for (int r = 0; r < T_ITERS(1000); r++) {
+        rw_retry_arg a = { page_new(), r, {0} };
+        bool reader = r % 2;
+        if (reader) goc_rwmutex_rlock(a.m); else goc_rwmutex_lock(a.m);
+        pthread_t t;
+        pthread_create(&t, NULL, rw_retrier, &a);
+        /* let it queue, or time out once, before we release */
+        while (r % 3 && !rw_queued(a.m) && !goc_atomic_i32_load(&a.tries)) sched_yield();
+        if (reader) goc_rwmutex_runlock(a.m); else goc_rwmutex_unlock(a.m);
+        /* nothing of ours touches a.m from here on */
+        pthread_join(t, NULL);
+        page_free(a.m);
     }
     T_NO_FAILURES();
 }
