@@ -415,6 +415,11 @@ _Static_assert(sizeof(_Atomic bool) == sizeof(bool),
 GOC_DEF int  goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout);
 GOC_DEF void goc_wake_one(goc_atomic_u32 *addr);
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr);
+/* For goc's modules: set up the wait/wake layer (its fork handler among
+ * it) before a module registers fork handlers of its own, so that it is
+ * never first set up from inside a prepare handler (musl and macOS hold
+ * their atfork lock there). */
+GOC_DEF void goc__wait_init(void);
 
 #ifdef __cplusplus
 }
@@ -610,6 +615,8 @@ GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) {
     syscall(SYS_futex, &addr->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+GOC_DEF void goc__wait_init(void) {}   /* the futex has no state */
+
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) {
     syscall(SYS_futex, &addr->v, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
@@ -755,6 +762,7 @@ static void goc__park_wake(goc_atomic_u32 *addr, bool all) {
 }
 
 GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) { goc__park_wake(addr, false); }
+GOC_DEF void goc__wait_init(void) { pthread_once(&goc__park_once, goc__park_init); }
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 
 #endif /* parking back ends */

@@ -471,9 +471,14 @@ static bool goc__go_qpush(goc__gtask task) {          /* under the lock */
     return true;
 }
 
+/* This thread is one of goc_go's: a fork from inside a task leaves it
+ * running in the child, where it must still be counted (goc__fork_child). */
+static _Thread_local bool goc__go_is_self;
+
 static void *goc__go_main(void *p) {
     goc__gthread *t = (goc__gthread *)p;
     goc__gtask task = { t->fn, t->arg, t->wg };
+    goc__go_is_self = true;
     for (;;) {
         task.fn(task.arg);
         goc_mutex_lock(&goc__go.lock);
@@ -809,6 +814,11 @@ struct goc__towner {
     /* ... or, in a child after fork(), one of a thread that does not exist
      * there: count it out and free c (its items are left alone). */
     void (*abandon)(goc__towner *o, goc__tcache *c);
+    /* In the child, once the others are abandoned: set the idle count from
+     * what is really kept (a thread caught between reserving a place and
+     * filling it left the count one too high for good); own: the forking
+     * thread's cache, or NULL. */
+    void (*recount)(goc__towner *o, goc__tcache *own);
 };
 
 typedef struct goc__tls_ent { uint64_t serial; goc__tcache *c; } goc__tls_ent;
@@ -1029,7 +1039,11 @@ static void goc__fork_child(void) {
         GOC_FREE(t);
     }
     goc__go.idle = NULL;
-    goc__go.nidle = goc__go.live = 0;
+    goc__go.nidle = 0;
+    /* The forking thread goes on in the child; if it is one of ours it will
+     * idle and exit (live--) when its task returns: it stays counted (at 0
+     * the count wrapped, and every spawn then went through the monitor). */
+    goc__go.live = goc__go_is_self ? 1 : 0;
     goc__go.qhead = goc__go.qlen = 0;
     goc__go.mon_started = goc__go.mon_parked = false;
     goc_atomic_u32_store_explicit(&goc__go.mon_word, 0, GOC_RELAXED);
@@ -1050,9 +1064,13 @@ static void goc__fork_child(void) {
     }
     goc__reg.threads = self;
     if (self) self->prev = self->next = NULL;
-    for (size_t id = 0; id < goc__reg.nids; id++)
-        if (goc__reg.owners[id] && goc__reg.owners[id]->lock)
-            memset(goc__reg.owners[id]->lock, 0, sizeof(goc_mutex));
+    for (size_t id = 0; id < goc__reg.nids; id++) {
+        goc__towner *o = goc__reg.owners[id];
+        if (!o) continue;
+        if (o->lock) memset(o->lock, 0, sizeof(goc_mutex));
+        goc__tcache *mine = self && id < self->cap && self->tab[id].serial == o->serial ? self->tab[id].c : NULL;
+        o->recount(o, mine);
+    }
     memset(&goc__reg.lock, 0, sizeof goc__reg.lock);
 }
 
@@ -1060,6 +1078,7 @@ static void goc__pool_init_once(void) {
     /* Out of pthread keys (there are ~1024, shared with the program): no
      * thread caches anywhere; free lists and pools use their shared part. */
     goc__reg.key_ok = pthread_key_create(&goc__reg.key, goc__tls_exit) == 0;
+    goc__wait_init();
     pthread_atfork(goc__fork_prepare, goc__fork_parent, goc__fork_child);
 }
 
@@ -1170,6 +1189,14 @@ static void goc__fl_abandon(goc__towner *o, goc__tcache *l) {
     GOC_FREE(c);
 }
 
+static void goc__fl_recount(goc__towner *o, goc__tcache *own) {
+    goc_freelist *f = GOC__FL_OF(o);
+    uintptr_t ring = goc_atomic_uptr_load_explicit(&f->tail, GOC_RELAXED) -
+                     goc_atomic_uptr_load_explicit(&f->head, GOC_RELAXED);
+    size_t n = (size_t)ring + (own ? ((goc__fl_cache *)own)->n : 0);
+    goc_atomic_uptr_store_explicit(&f->idle, n, GOC_RELAXED);   /* one thread: nothing to order */
+}
+
 static inline goc__fl_cache *goc__fl_cache_of(goc_freelist *f) {
     return (goc__fl_cache *)goc__tcache_of(&f->own);
 }
@@ -1205,6 +1232,7 @@ GOC_DEF goc_freelist *goc_freelist_new(size_t item_size, size_t max_free) {
     f->own.cache_size = sizeof(goc__fl_cache);
     f->own.give_back = goc__fl_give_back;
     f->own.abandon = goc__fl_abandon;
+    f->own.recount = goc__fl_recount;
     if (!goc__towner_add(&f->own)) {
         GOC_FREE(slots);
         GOC_FREE(raw);
@@ -1382,6 +1410,12 @@ static void goc__pool_abandon(goc__towner *o, goc__tcache *l) {
     GOC_FREE(c);
 }
 
+static void goc__pool_recount(goc__towner *o, goc__tcache *own) {
+    goc_pool *p = GOC__POOL_OF(o);
+    size_t n = p->nstore + (own ? ((goc__pool_cache *)own)->n : 0);
+    goc_atomic_uptr_store_explicit(&p->idle, n, GOC_RELAXED);   /* one thread: nothing to order */
+}
+
 static inline goc__pool_cache *goc__pool_cache_of(goc_pool *p) {
     return (goc__pool_cache *)goc__tcache_of(&p->own);
 }
@@ -1399,6 +1433,7 @@ GOC_DEF goc_pool *goc_pool_new(void *(*new_fn)(void *), void (*free_fn)(void *, 
     p->own.lock = &p->lock;
     p->own.give_back = goc__pool_give_back;
     p->own.abandon = goc__pool_abandon;
+    p->own.recount = goc__pool_recount;
     if (!goc__towner_add(&p->own)) {
         GOC_FREE(p);
         errno = ENOMEM;

@@ -333,6 +333,7 @@ static void goc__tm_fork_child(void) {
     if (goc__tm.n) goc__tm_start();   /* fails: the next timer call retries */
 }
 static void goc__tm_atfork(void) {
+    goc__wait_init();
     pthread_atfork(goc__tm_fork_prepare, goc__tm_fork_parent, goc__tm_fork_child);
 }
 

@@ -213,3 +213,38 @@ Test(fork, timer_after_fork_fires_in_the_child) {
     if (pid == 0) _exit(child_timer());
     cr_assert_eq(wait_child(pid), 0, "the child's timer did not fire (timer.h's fork fix)");
 }
+
+/* fork() from inside a goc_go task: the forking thread is one of goc_go's
+ * and goes on in the child, where it idles and exits like any other. The
+ * child's count of live threads used to start at 0 and wrap below it when
+ * that thread exited (found by review), after which every spawn took the
+ * slow path through the monitor. */
+static pid_t g_task_child;
+static void live_observer(void *arg) {
+    (void)arg;
+    goc_go_counts c;
+    goc_go_stats(&c);
+    int bad = c.live != 2;                 /* the observer and the forking thread */
+    /* the forking thread idles 5 ms, then exits: live drops to 1, not 0 */
+    for (int i = 0; i < 500 && c.live != 1; i++) {
+        t_sleep_ms(10);
+        goc_go_stats(&c);
+    }
+    bad |= (c.live != 1) << 1;
+    _exit(bad);
+}
+static void forking_task(void *arg) {
+    (void)arg;
+    g_task_child = fork();
+    if (g_task_child == 0 && goc_go(live_observer, NULL) != GOC_OK) _exit(2);
+}
+Test(fork, fork_from_inside_a_task_keeps_the_thread_count) {
+    T_NO_TSAN();
+    goc_go_set_idle(5 * GOC_MILLISECOND);
+    goc_waitgroup wg = {0};
+    cr_assert_eq(goc_wg_go(&wg, forking_task, NULL), GOC_OK);
+    goc_wg_wait(&wg);
+    cr_assert_gt(g_task_child, 0);
+    cr_assert_eq(wait_child(g_task_child), 0);
+    goc_go_set_idle(0);
+}
