@@ -1095,6 +1095,7 @@ typedef struct goc__fl_slot {
 typedef struct goc__fl_cache {
     goc__tcache link;
     size_t n;
+    size_t res;     /* places reserved in f->idle: n <= res <= local_max (see goc_freelist_put) */
     goc_atomic_uptr hits, kept;
     void *items[GOC_FREELIST_LOCAL > 0 ? GOC_FREELIST_LOCAL : 1];
 } goc__fl_cache;
@@ -1168,6 +1169,7 @@ static bool goc__fl_give_back(goc__towner *o, goc__tcache *l) {
     goc__fl_cache *c = (goc__fl_cache *)l;
     f->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
     f->retired_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED) - c->n;
+    goc__idle_give(&f->idle, c->res - c->n);   /* the items keep theirs, in the ring */
     for (size_t i = 0; i < c->n; i++) {
         if (goc__fl_ring_put(f, c->items[i])) continue;
         goc__idle_give(&f->idle, 1);
@@ -1185,7 +1187,7 @@ static void goc__fl_abandon(goc__towner *o, goc__tcache *l) {
     goc__fl_cache *c = (goc__fl_cache *)l;
     f->retired_hits += goc_atomic_uptr_load_explicit(&c->hits, GOC_RELAXED);
     f->retired_kept += goc_atomic_uptr_load_explicit(&c->kept, GOC_RELAXED);
-    goc__idle_give(&f->idle, c->n);
+    goc__idle_give(&f->idle, c->res);
     GOC_FREE(c);
 }
 
@@ -1193,7 +1195,7 @@ static void goc__fl_recount(goc__towner *o, goc__tcache *own) {
     goc_freelist *f = GOC__FL_OF(o);
     uintptr_t ring = goc_atomic_uptr_load_explicit(&f->tail, GOC_RELAXED) -
                      goc_atomic_uptr_load_explicit(&f->head, GOC_RELAXED);
-    size_t n = (size_t)ring + (own ? ((goc__fl_cache *)own)->n : 0);
+    size_t n = (size_t)ring + (own ? ((goc__fl_cache *)own)->res : 0);
     goc_atomic_uptr_store_explicit(&f->idle, n, GOC_RELAXED);   /* one thread: nothing to order */
 }
 
@@ -1248,9 +1250,11 @@ GOC_DEF void *goc_freelist_get(goc_freelist *f) {
     void *item;
     if (c && c->n) {                         /* the item this thread put last */
         goc__own_count(&c->hits);
-        item = c->items[--c->n];
-        goc__idle_give(&f->idle, 1);
-        return item;
+        return c->items[--c->n];             /* its place stays reserved for our next put */
+    }
+    if (c && c->res) {                       /* a miss: our empty places are others' room */
+        goc__idle_give(&f->idle, c->res);
+        c->res = 0;
     }
     if (goc__fl_ring_get(f, &item)) {
         goc__idle_give(&f->idle, 1);
@@ -1260,11 +1264,24 @@ GOC_DEF void *goc_freelist_get(goc_freelist *f) {
     return GOC_MALLOC(f->item_size);
 }
 
+/* The bound is a total (API.md): f->idle counts the ring's items and every
+ * cache's reserved places. A cache keeps the places it took for as long as
+ * it is used for get-then-put (so the hot path touches no shared line: a
+ * shared count per operation tripled freelist_getput's cost) and gives
+ * them back when it misses (its thread now lives off the ring), exits or
+ * is dropped at a fork. An idle thread's empty places are the price: at
+ * most local_max per thread that stopped half-way. */
 GOC_DEF void goc_freelist_put(goc_freelist *f, void *item) {
     if (!f || !item) return;
+    goc__fl_cache *c = f->local_max ? goc__fl_cache_of(f) : NULL;
+    if (c && c->n < c->res) {                /* a place we hold already */
+        c->items[c->n++] = item;
+        goc__own_count(&c->kept);
+        return;
+    }
     if (goc__idle_take(&f->idle, f->max_free)) {
-        goc__fl_cache *c = f->local_max ? goc__fl_cache_of(f) : NULL;
         if (c && c->n < f->local_max) {
+            c->res++;
             c->items[c->n++] = item;
             goc__own_count(&c->kept);
             return;
