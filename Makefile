@@ -65,9 +65,9 @@ $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(
 $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ $(TEST_LIBS) $(LDLIBS)
 # Suites that compile the implementation themselves (SELF_IMPL).
-$(SELF_IMPL:%=$(B)/tests/%): $(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+$(SELF_IMPL:%=$(B)/tests/%): $(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h tests/hook_window.h $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TEST_LIBS) $(LDLIBS)
-$(SELF_IMPL:%=$(B)/tests/%_nofutex): $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) | $(B)/tests
+$(SELF_IMPL:%=$(B)/tests/%_nofutex): $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h tests/hook_window.h $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests:
 	mkdir -p $@

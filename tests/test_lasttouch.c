@@ -31,12 +31,7 @@ static void hook_window(void);
 #include <sys/mman.h>
 #include <unistd.h>
 
-static goc_atomic_bool g_widen;
-static void hook_window(void) {
-    if (!goc_atomic_bool_load(&g_widen)) return;
-    int64_t end = goc_nanotime() + 50 * GOC_MICROSECOND;
-    while (goc_nanotime() < end) goc_cpu_relax();
-}
+#include "hook_window.h"
 
 TestSuite(lasttouch, .timeout = 60);
 
