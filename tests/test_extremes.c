@@ -330,8 +330,16 @@ Test(extremes, chan_sizes) {
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t z = sizes[i];
         errno = 0;
-        cr_assert_null(goc_chan_make(z, 1), "make(%zu, 1)", z);
-        cr_assert(errno == EINVAL || errno == ENOMEM);
+        goc_chan *big = goc_chan_make(z, 1);
+        if (goc_chan_sizeof(z, 1) == 0) {
+            cr_assert_null(big, "make(%zu, 1)", z);
+            cr_assert_eq(errno, EINVAL);
+        } else if (big) {          /* 512 MiB on a 32-bit target: a real channel */
+            cr_assert_eq(goc_chan_cap(big), 1);
+            goc_chan_free(big);
+        } else {
+            cr_assert_eq(errno, ENOMEM);
+        }
         cr_assert_null(goc_chan_make(1, z), "make(1, %zu)", z);
         cr_assert_null(goc_chan_make(z, z));
         size_t two = goc_chan_sizeof(z, 2);   /* 0, or a true size (past 2z, never wrapped) */

@@ -85,9 +85,14 @@ Test(lasttouch, sem_release_grant) {
 
 /* A big request at the head times out; its leaving grants the small one
  * queued behind it, which returns and frees the semaphore. */
+/* Set when the waiter that times out has returned: a slow machine may
+ * miss the moment it was queued, and must not wait for it for ever (the
+ * round then just takes the fast path). */
+static goc_atomic_i32 g_gave_up;
 static void *sem_big_timeout(void *arg) {
     goc_sem *s = arg;
     T_CHECK(goc_sem_acquire_timeout(s, 2, GOC_MILLISECOND) == GOC_TIMEOUT);
+    goc_atomic_i32_store(&g_gave_up, 1);
     return NULL;
 }
 Test(lasttouch, sem_timeout_path_grant) {
@@ -97,8 +102,9 @@ Test(lasttouch, sem_timeout_path_grant) {
         goc_sem_init(s, 2);
         cr_assert_eq(goc_sem_acquire(s, 1), GOC_OK);
         pthread_t big;
+        goc_atomic_i32_store(&g_gave_up, 0);
         pthread_create(&big, NULL, sem_big_timeout, s);
-        spin_until(sem_queued, s);
+        while (!sem_queued(s) && !goc_atomic_i32_load(&g_gave_up)) sched_yield();
         /* we queue behind the big request (FIFO), and are granted by its
          * timing out: the waiter that gives up is the releaser here */
         cr_assert_eq(goc_sem_acquire(s, 1), GOC_OK);
@@ -166,6 +172,7 @@ Test(lasttouch, rwmutex_unlock_grants_writer) {
  * it (readers queue behind a waiting writer), which frees the lock. */
 static void *rw_writer_timeout(void *arg) {
     T_CHECK(goc_rwmutex_lock_timeout(arg, GOC_MILLISECOND) == GOC_TIMEOUT);
+    goc_atomic_i32_store(&g_gave_up, 1);
     return NULL;
 }
 
@@ -175,8 +182,9 @@ Test(lasttouch, rwmutex_timeout_path_grant) {
         goc_rwmutex *m = page_new();
         goc_rwmutex_rlock(m);
         pthread_t w;
+        goc_atomic_i32_store(&g_gave_up, 0);
         pthread_create(&w, NULL, rw_writer_timeout, m);
-        spin_until(rw_queued, m);
+        while (!rw_queued(m) && !goc_atomic_i32_load(&g_gave_up)) sched_yield();
         goc_rwmutex_rlock(m);         /* queues behind the writer; granted when it gives up */
         goc_rwmutex_runlock(m);
         goc_rwmutex_runlock(m);

@@ -12,9 +12,15 @@
  * with a capacity that is not a power of two, pos % cap used to jump a
  * slot there and an item was overwritten. */
 #define _GNU_SOURCE 1                    /* pthread_getattr_np */
+#ifndef GOC_GO_STACK_SIZE                 /* the 32-bit matrix rows bring their own */
 #define GOC_GO_STACK_SIZE (256 * 1024)
+#endif
 #define GOC_IMPLEMENTATION
 #include "testutil.h"
+/* A GNU extension (glibc, musl): declared here too, for builds that asked
+ * for _DEFAULT_SOURCE before this file could ask for _GNU_SOURCE (the
+ * matrix's -include tests/matrix_alloc.h). */
+int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 
 TestSuite(pool_stack, .timeout = 60);
 
