@@ -536,6 +536,8 @@ GOC_DEF void goc_panic_default(const char *msg) {
 /* timeout <= 0: not a wait at all (a computed deadline - now that just went
  * negative is the common case, and must not mean "for ever"). */
 static int goc__wait_poll(const goc_atomic_u32 *addr, uint32_t expected) {
+    /* Acquire, as a futex return would give in practice: a caller that sees
+     * the word changed may read what the waker wrote before changing it. */
     return goc_atomic_u32_load_explicit(addr, GOC_ACQUIRE) == expected ? GOC_TIMEOUT : GOC_OK;
 }
 
