@@ -271,15 +271,19 @@ static void *churn(void *arg) {
     return NULL;
 }
 static int child_bound_intact(void) {
-    /* empty both: get until a get has to allocate */
+    /* Empty both: get until a get has to allocate. The items stay with us
+     * (the child exits at once): a free list's items may only go back to
+     * it (GOC_FREE, which a custom allocator checks). */
+    void *fresh[BOUND];
     for (int n = 0;; n++) {
         goc_freelist_counts c, d;
         goc_freelist_stats(g_fl, &c);
-        free(goc_freelist_get(g_fl));
+        void *x = goc_freelist_get(g_fl);
         goc_freelist_stats(g_fl, &d);
-        if (d.gets - d.hits > c.gets - c.hits) break;
+        if (d.gets - d.hits > c.gets - c.hits) { fresh[0] = x; break; }
         if (n == 64) return 10;
     }
+    for (int i = 1; i < BOUND; i++) fresh[i] = goc_freelist_get(g_fl);   /* misses too */
     for (int n = 0;; n++) {
         goc_pool_counts c, d;
         goc_pool_stats(g_pl, &c);
@@ -294,12 +298,15 @@ static int child_bound_intact(void) {
     goc_freelist_stats(g_fl, &f0);
     goc_pool_stats(g_pl, &p0);
     for (int i = 0; i < BOUND; i++) {
-        goc_freelist_put(g_fl, malloc(16));
+        goc_freelist_put(g_fl, fresh[i]);
         goc_pool_put(g_pl, malloc(8));
     }
     goc_freelist_stats(g_fl, &f1);
     goc_pool_stats(g_pl, &p1);
-    if (f1.drops != f0.drops) return 11;
+    /* Without per-thread caches the churn lives on the ring, and a thread
+     * caught inside a ring operation at the fork leaves its slot busy in
+     * the child, which then drops (pool.h's FORK notes): not checked. */
+    if (GOC_FREELIST_LOCAL > 0 && f1.drops != f0.drops) return 11;
     if (p1.frees != p0.frees) return 13;
     return 0;
 }
