@@ -40,7 +40,7 @@ DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qe
                gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
                gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz
+.PHONY: all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
 all: $(TEST_BINS)
 
 deps-test:
@@ -190,3 +190,8 @@ DEPS_FUZZ := clang libclang-rt-14-dev
 fuzz: deps-test
 	@sh scripts/deps.sh $(DEPS_FUZZ)
 	@sh scripts/fuzz.sh $(or $(FUZZ_TIME),60)
+
+# Model checking with GenMC (tests/verify/; builds GenMC once, ~9 min).
+# VERIFY_TIMEOUT: seconds per run (default 300).
+verify:
+	@sh scripts/verify.sh $(VERIFY_CHECKS)

@@ -31,6 +31,11 @@
  *                     the allocator (only where implementations are
  *                     compiled). Define GOC_MALLOC and GOC_FREE together;
  *                     GOC_CALLOC is built from GOC_MALLOC if not given.
+ *   GOC_MODEL_CHECK   build for the GenMC model checker (make verify): the
+ *                     wait/wake layer and the clock become models of
+ *                     themselves, spinning is off (GOC_SPIN defaults to 0)
+ *                     and nothing calls the OS. See "model checking" in
+ *                     the implementation. Not for programs.
  *   GOC_PANIC(msg)    called on programming errors that Go answers with a
  *                     panic (negative WaitGroup counter, unlock of an unlocked
  *                     mutex, ...). Default: "goc: <msg>" on stderr, abort().
@@ -217,7 +222,11 @@ GOC_INLINE goc_duration goc_until(int64_t deadline) {
 /* ---- options ------------------------------------------------------------ */
 
 #ifndef GOC_SPIN
-#define GOC_SPIN 10
+#  ifdef GOC_MODEL_CHECK
+#    define GOC_SPIN 0    /* spinning only re-reads; the model checker needs no more */
+#  else
+#    define GOC_SPIN 10
+#  endif
 #endif
 /* GOC_SPIN as a value: a comparison against it then compiles without a
  * warning when it is 0 (gcc's -Wtype-limits on "unsigned < 0"). */
@@ -246,7 +255,9 @@ GOC_DEF void goc_panic_default(const char *msg);
 /* Tell the CPU we are in a spin loop: it saves power and, on x86, stops the
  * loop from flooding the memory pipeline (and the sibling hyperthread). */
 GOC_INLINE void goc_cpu_relax(void) {
-#if defined(__i386__) || defined(__x86_64__)
+#if defined(GOC_MODEL_CHECK)
+    /* nothing: GenMC interprets LLVM IR and has no inline assembly */
+#elif defined(__i386__) || defined(__x86_64__)
     __asm__ __volatile__("pause" ::: "memory");
 #elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
     __asm__ __volatile__("yield" ::: "memory");
@@ -269,7 +280,8 @@ GOC_INLINE bool goc_backoff_snooze(goc_backoff *b) {
     if (b->step < GOC_BACKOFF_SPIN_LIMIT) {
         for (unsigned i = 0; i < (1u << b->step); i++) goc_cpu_relax();
     } else {
-#if defined(_POSIX_C_SOURCE) || defined(__unix__) || defined(__APPLE__)
+#if (defined(_POSIX_C_SOURCE) || defined(__unix__) || defined(__APPLE__)) && \
+    !defined(GOC_MODEL_CHECK)
         sched_yield();   /* more threads than cores: let the holder run */
 #else
         for (unsigned i = 0; i < (1u << GOC_BACKOFF_SPIN_LIMIT); i++) goc_cpu_relax();
@@ -420,6 +432,10 @@ GOC_DEF void goc_wake_all(goc_atomic_u32 *addr);
  * never first set up from inside a prepare handler (musl and macOS hold
  * their atfork lock there). */
 GOC_DEF void goc__wait_init(void);
+#ifdef GOC_MODEL_CHECK
+GOC_DEF void goc__mc_advance(goc_duration d);   /* the model's clock moves on */
+GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u32 */
+#endif
 
 #ifdef __cplusplus
 }
@@ -438,10 +454,32 @@ GOC_DEF void goc__wait_init(void);
 #if defined(GOC_MALLOC) && !defined(GOC_FREE) || !defined(GOC_MALLOC) && defined(GOC_FREE)
 #error "goc: define both GOC_MALLOC and GOC_FREE, or neither"
 #endif
+#ifdef GOC_MODEL_CHECK
+/* GenMC models malloc and free but not calloc, and only copies of a size
+ * known at compile time: in the model, copies and fills of any other size
+ * go a word (or a byte) at a time, with accesses of the width the program
+ * then reads them with. */
+static inline void *goc__mc_memcpy(void *d, const void *s, size_t n) {
+    if (n % 4 == 0 && (uintptr_t)d % 4 == 0 && (uintptr_t)s % 4 == 0)
+        for (size_t i = 0; i < n / 4; i++) ((uint32_t *)d)[i] = ((const uint32_t *)s)[i];
+    else
+        for (size_t i = 0; i < n; i++) ((unsigned char *)d)[i] = ((const unsigned char *)s)[i];
+    return d;
+}
+static inline void *goc__mc_memset(void *d, int c, size_t n) {
+    if (c == 0 && n % 4 == 0 && (uintptr_t)d % 4 == 0)
+        for (size_t i = 0; i < n / 4; i++) ((uint32_t *)d)[i] = 0;
+    else
+        for (size_t i = 0; i < n; i++) ((unsigned char *)d)[i] = (unsigned char)c;
+    return d;
+}
+#  define memcpy goc__mc_memcpy
+#  define memset goc__mc_memset
+#endif
 #ifndef GOC_MALLOC
 #  define GOC_MALLOC(sz) malloc(sz)
 #  define GOC_FREE(p)    free(p)
-#  ifndef GOC_CALLOC
+#  if !defined(GOC_CALLOC) && !defined(GOC_MODEL_CHECK)
 #    define GOC_CALLOC(n, sz) calloc(n, sz)
 #  endif
 #endif
@@ -517,11 +555,21 @@ GOC_DEF const char *goc_strerror(int result) {
     }
 }
 
+#ifdef GOC_MODEL_CHECK
+/* The model's clock: a counter per thread, one nanosecond per reading, and
+ * a timed wait that lets its whole timeout pass moves it on (see "model
+ * checking" below). Threads' clocks are unrelated. */
+static _Thread_local int64_t goc__mc_now;
+GOC_DEF int64_t goc_nanotime(void) { return goc__mc_now = goc_add_sat(goc__mc_now, 1); }
+/* For verification programs: let d of this thread's time pass. */
+GOC_DEF void goc__mc_advance(goc_duration d) { goc__mc_now = goc_add_sat(goc__mc_now, d); }
+#else
 GOC_DEF int64_t goc_nanotime(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+#endif
 
 GOC_DEF void goc_panic_default(const char *msg) {
     fprintf(stderr, "goc: %s\n", msg);
@@ -576,7 +624,103 @@ static int goc__wait_poll(const goc_atomic_u32 *addr, uint32_t expected) {
  * everywhere pthreads are, at the price of a mutex and a condition variable
  * per sleep and wake. */
 
-#if defined(__linux__) && !defined(GOC_NO_FUTEX)
+#if defined(GOC_MODEL_CHECK)
+/* ---- model checking: futex semantics for GenMC ---------------------------
+ *
+ * GenMC (make verify) runs a program's every execution under the C11
+ * memory model (RC11), but models only pthread_create/join and mutexes:
+ * no futex, no condition variable, no clock. This back end is the futex's
+ * contract and nothing more, so that what is checked is goc's own code:
+ *  - an untimed wait compares the word under a mutex and, if unchanged,
+ *    queues a node and spins on the node's flag until a wake sets it. The
+ *    spin is GenMC's "spin-assume" loop: an execution in which nobody ever
+ *    wakes the node is blocked there, and `genmc -check-liveness` reports
+ *    it (a lost wake-up) when no later write could release it;
+ *  - a timed wait never sleeps: unless the word has changed it returns
+ *    GOC_TIMEOUT at once, having let its whole timeout pass on the
+ *    thread's clock. Real waits may time out just so (the wake came a
+ *    moment late), so every path the model takes is one the OS may take;
+ *    the woken-early path is the untimed one's;
+ *  - the waiter returns without touching the mutex again, and the flag is
+ *    relaxed: the wake gives the woken thread no ordering, so goc's own
+ *    atomics must (as they must with a real futex, where goc does not rely
+ *    on the kernel's barriers either).
+ * Not modelled: spurious returns of untimed waits (callers loop anyway, and
+ * a model that may return spuriously for ever has no finite executions),
+ * and fairness. */
+#include <pthread.h>
+
+typedef struct goc__mc_node {
+    const void          *addr;
+    struct goc__mc_node *next;    /* guarded by goc__mc_mu */
+    goc_atomic_u32       woken;   /* set once, by the wake that unlinks it */
+} goc__mc_node;
+
+static pthread_mutex_t goc__mc_mu = PTHREAD_MUTEX_INITIALIZER;
+static goc__mc_node *goc__mc_waiters;    /* guarded by goc__mc_mu */
+/* A thread's node is its own, not on its stack: the waker's last touch
+ * (the flag) is relaxed, so nothing would order it before the waiter's
+ * frame vanished. Nodes live for the whole run, one per thread that ever
+ * waited (numbered on its first wait, under the mutex), and a thread's
+ * next wait re-arms its node under the mutex, after the waker let go. */
+#define GOC__MC_THREADS 16
+static goc__mc_node goc__mc_nodes[GOC__MC_THREADS];
+static int goc__mc_nthreads;                 /* guarded by goc__mc_mu */
+static _Thread_local int goc__mc_tid;        /* 1 + index into goc__mc_nodes */
+
+GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
+    if (timeout <= 0) return goc__wait_poll(addr, expected);
+    if (timeout < GOC__WAIT_NO_LIMIT) {
+        if (goc_atomic_u32_load_explicit(addr, GOC_RELAXED) != expected) return GOC_OK;
+        goc__mc_advance(timeout);
+        return GOC_TIMEOUT;
+    }
+    pthread_mutex_lock(&goc__mc_mu);
+    if (!goc__mc_tid) {
+        if (goc__mc_nthreads == GOC__MC_THREADS) GOC_PANIC("model: more waiting threads than GOC__MC_THREADS");
+        goc__mc_tid = ++goc__mc_nthreads;
+    }
+    goc__mc_node *n = &goc__mc_nodes[goc__mc_tid - 1];
+    /* Relaxed: the mutex orders it after a waker's store (the waker
+     * stores, then locks), as the futex's bucket lock does. */
+    if (goc_atomic_u32_load_explicit(addr, GOC_RELAXED) != expected) {
+        pthread_mutex_unlock(&goc__mc_mu);
+        return GOC_OK;
+    }
+    n->addr = addr;
+    goc_atomic_u32_store_explicit(&n->woken, 0, GOC_RELAXED);
+    n->next = goc__mc_waiters;
+    goc__mc_waiters = n;
+    pthread_mutex_unlock(&goc__mc_mu);
+    while (!goc_atomic_u32_load_explicit(&n->woken, GOC_RELAXED)) {}
+    return GOC_OK;
+}
+
+static void goc__mc_wake(goc_atomic_u32 *addr, bool all) {
+    pthread_mutex_lock(&goc__mc_mu);
+    for (goc__mc_node **pp = &goc__mc_waiters; *pp;) {
+        goc__mc_node *n = *pp;
+        if (n->addr != addr) { pp = &n->next; continue; }
+        *pp = n->next;                          /* read before n may vanish */
+        goc_atomic_u32_store_explicit(&n->woken, 1, GOC_RELAXED);
+        if (!all) break;
+    }
+    pthread_mutex_unlock(&goc__mc_mu);
+}
+
+GOC_DEF int goc__mc_parked(void) {
+    int n = 0;
+    pthread_mutex_lock(&goc__mc_mu);
+    for (goc__mc_node *p = goc__mc_waiters; p; p = p->next) n++;
+    pthread_mutex_unlock(&goc__mc_mu);
+    return n;
+}
+
+GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) { goc__mc_wake(addr, false); }
+GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__mc_wake(addr, true); }
+GOC_DEF void goc__wait_init(void) {}
+
+#elif defined(__linux__) && !defined(GOC_NO_FUTEX)
 /* ---- Linux: futex ------------------------------------------------------- */
 #include <sys/syscall.h>
 #include <unistd.h>
