@@ -457,8 +457,9 @@ GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u3
 #ifdef GOC_MODEL_CHECK
 /* GenMC models malloc and free but not calloc, and only copies of a size
  * known at compile time: in the model, copies and fills of any other size
- * go a word (or a byte) at a time, with accesses of the width the program
- * then reads them with. */
+ * go 4 bytes (or 1) at a time. GenMC wants a read as wide as the write it
+ * reads, so this suits 4-byte values (the checks' ints); an 8-byte value
+ * copied so and read whole would be reported as a mixed-size access. */
 static inline void *goc__mc_memcpy(void *d, const void *s, size_t n) {
     if (n % 4 == 0 && (uintptr_t)d % 4 == 0 && (uintptr_t)s % 4 == 0)
         for (size_t i = 0; i < n / 4; i++) ((uint32_t *)d)[i] = ((const uint32_t *)s)[i];
@@ -634,8 +635,10 @@ static int goc__wait_poll(const goc_atomic_u32 *addr, uint32_t expected) {
  *  - an untimed wait compares the word under a mutex and, if unchanged,
  *    queues a node and spins on the node's flag until a wake sets it. The
  *    spin is GenMC's "spin-assume" loop: an execution in which nobody ever
- *    wakes the node is blocked there, and `genmc -check-liveness` reports
- *    it (a lost wake-up) when no later write could release it;
+ *    wakes the node is blocked there (not an error by itself: the checks
+ *    ask goc__mc_parked() once everyone else is done; GenMC's own
+ *    -check-liveness is no help, it calls goc's CAS-retry loops
+ *    non-terminating);
  *  - a timed wait never sleeps: unless the word has changed it returns
  *    GOC_TIMEOUT at once, having let its whole timeout pass on the
  *    thread's clock. Real waits may time out just so (the wake came a
@@ -647,7 +650,11 @@ static int goc__wait_poll(const goc_atomic_u32 *addr, uint32_t expected) {
  *    on the kernel's barriers either).
  * Not modelled: spurious returns of untimed waits (callers loop anyway, and
  * a model that may return spuriously for ever has no finite executions),
- * and fairness. */
+ * and fairness. Stronger than a futex: one mutex serialises every wait's
+ * look and every wake, on every address, so a waiter that finds the word
+ * changed under it, or registers after a wake, inherits the other side's
+ * history; a missing order is caught only in executions that avoid that
+ * path (the woken-flag path, relaxed, is one). */
 #include <pthread.h>
 
 typedef struct goc__mc_node {

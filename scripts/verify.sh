@@ -13,6 +13,7 @@
 # GenMC: $GENMC, else `genmc` on PATH, else $HOME/.cache/goc-genmc/bin/genmc,
 # else it is built there by ../shared/tools/genmc/build.sh (about 9 minutes).
 set -eu
+set -f   # assertion texts in GenMC's output must not glob
 cd "$(dirname "$0")/.."
 root=$(pwd)
 timeout_s=${VERIFY_TIMEOUT:-300}
@@ -25,6 +26,7 @@ if [ -z "$genmc" ]; then
   elif [ -f ../shared/tools/genmc/build.sh ]; then
     echo "verify: building GenMC (once, about 9 minutes)"
     genmc=$(sh ../shared/tools/genmc/build.sh | tail -n 1)
+    [ -x "$genmc" ] || { echo "verify: the GenMC build failed" >&2; exit 1; }
   else
     echo "verify: GenMC 0.10.3 not found: set GENMC=/path/to/genmc (https://plv.mpi-sws.org/genmc)" >&2
     exit 1
@@ -32,7 +34,8 @@ if [ -z "$genmc" ]; then
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 
 # Copy the headers to $1 and weaken one spot: on the first line that
 # contains ANCHOR or one of the 3 after it, the first OLD becomes NEW.
@@ -40,9 +43,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # nothing), so a twin cannot silently drift away from the code.
 weaken() { # dir header anchor old new
   mkdir -p "$1"
-  cp "$root"/*.h "$1"/
-  awk -v anchor="$3" -v old="$4" -v new="$5" '
-    BEGIN { state = 0 }
+  set +f; cp "$root"/*.h "$1"/; set -f
+  V_ANCHOR="$3" V_OLD="$4" V_NEW="$5" awk '
+    BEGIN { state = 0; anchor = ENVIRON["V_ANCHOR"]; old = ENVIRON["V_OLD"]; new = ENVIRON["V_NEW"] }
     {
       if (state == 0 && index($0, anchor)) { state = 1; left = 4 }
       if (state == 1) {
@@ -67,6 +70,7 @@ run() { # include-dir file log
   secs=$(( $(date +%s) - t0 ))
   n=$(sed -n 's/^Number of complete executions explored: *//p' "$3" | tail -n 1)
   if [ $rc = 124 ]; then res=TIMEOUT
+  elif grep -q '^No errors were detected' "$3" && [ "${n:-0}" = 0 ]; then res=NONE   # every execution blocked: nothing was checked
   elif grep -q '^No errors were detected' "$3"; then res=pass
   elif grep -q 'Verification unsuccessful\|^Error' "$3"; then res=FAIL
   else res=BROKEN; fi
@@ -75,12 +79,13 @@ run() { # include-dir file log
 }
 
 only=" $* "
-bad=0
+bad=0 ran=0
 printf '%-18s %-7s %10s %5s   %-8s %-34s %5s\n' check result executions s twin "what GenMC reported" s
 grep -v '^\s*#' tests/verify/checks | grep -v '^\s*$' > "$work/list"
 while IFS='@' read -r name header anchor old new; do
   name=$(echo "$name" | tr -d ' ')
   [ "$only" = "  " ] || case "$only" in *" $name "*) ;; *) continue ;; esac
+  ran=$((ran + 1))
   set -- $(run "$root" "$name.c" "$work/$name.log")
   n1=$1 r1=$2 s1=$3
   if weaken "$work/$name.weak" "$header" "$anchor" "$old" "$new"; then
@@ -92,7 +97,13 @@ while IFS='@' read -r name header anchor old new; do
   fi
   printf '%-18s %-7s %10s %5s   %-8s %-34s %5s\n' "$name" "$r1" "$n1" "$s1" "$r2" "$why" "$s2"
   printf '%-18s   weakened, %s: %s -> %s\n' "" "$header" "$old" "$new"
-  if [ "$r1" != pass ]; then bad=1; echo "--- $name:"; grep -A 3 '^Error\|Assertion\|violation' "$work/$name.log" | head -n 20 || tail -n 20 "$work/$name.log"; fi
+  if [ "$r1" != pass ]; then
+    bad=1; echo "--- $name ($r1):"
+    if grep -q '^Error\|Assertion\|violation' "$work/$name.log"; then
+      grep -A 3 '^Error\|Assertion\|violation' "$work/$name.log" | head -n 20
+    else tail -n 20 "$work/$name.log"; fi
+  fi
   if [ "$r2" != caught ]; then bad=1; echo "--- $name (weakened): the twin was not caught"; tail -n 5 "$work/$name.weak.log" 2>/dev/null || true; fi
 done < "$work/list"
+[ $ran -gt 0 ] || { echo "verify: no check named: $only" >&2; exit 1; }
 [ $bad = 0 ] && echo "verify: every check passed and every weakened twin was caught" || { echo "verify: FAILED"; exit 1; }

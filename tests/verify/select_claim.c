@@ -1,9 +1,10 @@
 /* Select over two buffered channels: one already holds a value, and a
  * sender puts one in the other while the select polls it (the model's
  * fixed poll order looks at the sender's channel first), so both cases
- * can be ready at once. Proves exactly one case completes, with its own value, and the
- * other value stays in its channel (a select told "try again" by one
- * channel never also takes from the other); nobody is left asleep. */
+ * can be ready at once. Proves exactly one case completes, with its own
+ * value, and the other value stays in its channel. It does not reach the
+ * claim word: one case is always ready, so the select never registers
+ * (the registered path did not fit CI's time; see the README). */
 #include "verify.h"
 
 static goc_chan *c1, *c2;
