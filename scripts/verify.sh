@@ -17,7 +17,7 @@ set -f   # assertion texts in GenMC's output must not glob
 cd "$(dirname "$0")/.."
 root=$(pwd)
 timeout_s=${VERIFY_TIMEOUT:-300}
-unroll=${VERIFY_UNROLL:-4}
+unroll=${VERIFY_UNROLL:-16}
 
 genmc=${GENMC:-}
 if [ -z "$genmc" ]; then
