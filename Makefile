@@ -192,6 +192,7 @@ fuzz: deps-test
 	@sh scripts/fuzz.sh $(or $(FUZZ_TIME),60)
 
 # Model checking with GenMC (tests/verify/; builds GenMC once, ~9 min).
-# VERIFY_TIMEOUT: seconds per run (default 300).
+# VERIFY_CHECKS: names to run (default all); VERIFY_TIMEOUT: seconds per
+# run (default 300); VERIFY_UNROLL: loop bound (default 16).
 verify:
 	@sh scripts/verify.sh $(VERIFY_CHECKS)

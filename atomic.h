@@ -710,7 +710,7 @@ static void goc__mc_wake(goc_atomic_u32 *addr, bool all) {
     for (goc__mc_node **pp = &goc__mc_waiters; *pp;) {
         goc__mc_node *n = *pp;
         if (n->addr != addr) { pp = &n->next; continue; }
-        *pp = n->next;                          /* read before n may vanish */
+        *pp = n->next;
         goc_atomic_u32_store_explicit(&n->woken, 1, GOC_RELAXED);
         if (!all) break;
     }

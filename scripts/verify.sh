@@ -5,10 +5,12 @@
 #
 # Each line of tests/verify/checks names a check (a program in tests/verify/)
 # and its weakened twin: the same program built against a copy of the
-# headers in which one memory order is weakened on purpose. A check must
-# pass (GenMC explores every execution RC11 allows and finds nothing) and
-# its twin must fail (GenMC reports the bug), each within VERIFY_TIMEOUT
-# seconds; otherwise the run fails. Prints a table as it goes.
+# headers in which one spot is weakened on purpose (a memory order, or for
+# a few checks a test or a wake). A check must pass (GenMC explores every
+# execution RC11 allows, with loops bounded to VERIFY_UNROLL turns, and
+# finds nothing) and its twin must fail (GenMC reports the bug), each
+# within VERIFY_TIMEOUT seconds; otherwise the run fails. Prints a table
+# as it goes.
 #
 # GenMC: $GENMC, else `genmc` on PATH, else $HOME/.cache/goc-genmc/bin/genmc,
 # else it is built there by ../shared/tools/genmc/build.sh (about 9 minutes).
