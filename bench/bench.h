@@ -1,6 +1,6 @@
 /* Shared benchmark plumbing: timing, a start barrier, result lines.
  * Each workload prints one line, "<workload> <ns_per_op> <ops_per_sec>"
- * (BENCHMARKS.md), and exits non-zero if its own check of the result fails. */
+ * (docs/benchmarks.md), and exits non-zero if its own check of the result fails. */
 #ifndef GOC_BENCH_H
 #define GOC_BENCH_H
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* The channel and select workloads of BENCHMARKS.md, for goc or for its
+/* The channel and select workloads of docs/benchmarks.md, for goc or for its
  * pthread peer.
  *     bench_chan goc        goc's channels and select
  *     bench_chan pthread    a textbook channel: one pthread mutex, two

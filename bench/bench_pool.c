@@ -1,4 +1,4 @@
-/* The pool and timer workloads of BENCHMARKS.md, for goc or for its peer.
+/* The pool and timer workloads of docs/benchmarks.md, for goc or for its peer.
  *     bench_pool goc        goc_freelist, goc_timer, goc_wg_go
  *     bench_pool pthread    malloc+free, POSIX timers (timer_create /
  *                           timer_settime / timer_delete; no peer for

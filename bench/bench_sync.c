@@ -1,4 +1,4 @@
-/* The sync workloads of BENCHMARKS.md, for goc or for its pthread peer.
+/* The sync workloads of docs/benchmarks.md, for goc or for its pthread peer.
  *     bench_sync goc        goc's primitives
  *     bench_sync pthread    pthread_mutex, pthread_rwlock, a mutex+cond
  *                           WaitGroup, pthread_once, one rwlock over one

@@ -13,7 +13,7 @@
 # as it goes.
 #
 # GenMC: $GENMC, else `genmc` on PATH, else $HOME/.cache/goc-genmc/bin/genmc,
-# else it is built there by ../shared/tools/genmc/build.sh (about 9 minutes).
+# else it is built there by tools/genmc/build.sh (about 9 minutes).
 set -eu
 set -f   # assertion texts in GenMC's output must not glob
 cd "$(dirname "$0")/.."
@@ -25,13 +25,10 @@ genmc=${GENMC:-}
 if [ -z "$genmc" ]; then
   if command -v genmc >/dev/null 2>&1; then genmc=$(command -v genmc)
   elif [ -x "${HOME:-/root}/.cache/goc-genmc/bin/genmc" ]; then genmc="${HOME:-/root}/.cache/goc-genmc/bin/genmc"
-  elif [ -f ../shared/tools/genmc/build.sh ]; then
-    echo "verify: building GenMC (once, about 9 minutes)"
-    genmc=$(sh ../shared/tools/genmc/build.sh | tail -n 1)
-    [ -x "$genmc" ] || { echo "verify: the GenMC build failed" >&2; exit 1; }
   else
-    echo "verify: GenMC 0.10.3 not found: set GENMC=/path/to/genmc (https://plv.mpi-sws.org/genmc)" >&2
-    exit 1
+    echo "verify: building GenMC (once, about 9 minutes)"
+    genmc=$(sh tools/genmc/build.sh | tail -n 1)
+    [ -x "$genmc" ] || { echo "verify: the GenMC build failed" >&2; exit 1; }
   fi
 fi
 

@@ -106,7 +106,7 @@ Test(context, go_TestChildFinishesFirst) {
 }
 
 /* Freeing the parent first: the child keeps it alive, and the free
- * cancels the child (API.md). */
+ * cancels the child (context.h's manual). */
 Test(context, free_parent_first) {
     goc_ctx *parent = goc_ctx_with_cancel(goc_ctx_background());
     static int key;

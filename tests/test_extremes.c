@@ -1,6 +1,6 @@
 /* The extremes sweep: every public function that takes a duration, a
  * deadline, a size, a count or a weight, called with the values at the
- * edges of its type, each answer checked against the contract (API.md):
+ * edges of its type, each answer checked against the contract (the headers' manuals):
  *
  *   d <= 0               returns at once (polls once), with the documented
  *                        code; a deadline already past ends at once

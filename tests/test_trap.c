@@ -1,4 +1,4 @@
-/* The trap from API.md: GCC 12 at -O2, with the implementation in the same
+/* The trap GOC_NOIPA guards against (atomic.h): GCC 12 at -O2, with the implementation in the same
  * translation unit, concluded from the inlined body that a wait cannot
  * change a private static and turned `while (!ready) goc_cond_wait(...)`
  * into an endless loop. Built at -O2 with GOC_IMPLEMENTATION right here;

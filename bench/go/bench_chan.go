@@ -1,4 +1,4 @@
-// The channel and select workloads of BENCHMARKS.md in Go, the peer goc is
+// The channel and select workloads of docs/benchmarks.md in Go, the peer goc is
 // measured against: same work, same checks, same output line per workload.
 package main
 

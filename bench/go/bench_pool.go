@@ -1,4 +1,4 @@
-// The pool and timer workloads of BENCHMARKS.md in Go: Effective Go's
+// The pool and timer workloads of docs/benchmarks.md in Go: Effective Go's
 // channel-based leaky buffer, time.NewTimer/Stop, many timers firing, and
 // goroutines spawned and waited for. timers_many_fire and spawn_wait also
 // print the peak resident memory as "<workload>_KiB <KiB> 0".

@@ -1,4 +1,4 @@
-// The sync workloads of BENCHMARKS.md in Go (the channel ones are in
+// The sync workloads of docs/benchmarks.md in Go (the channel ones are in
 // bench_chan.go): the peer goc is measured
 // against. Same work, same checks, same output line per workload:
 // "<workload> <ns_per_op> <ops_per_sec>". Optional argument: a scale divisor.

@@ -1,7 +1,7 @@
 /* Port of Go's test/chan/select3.go: which operations block, which do not.
  * Go's "blocks" (checked there by a 0.1 s race) becomes a timeout form that
  * must time out after 50 ms; "never blocks" must answer at once. Where Go
- * panics or blocks for ever on misuse, goc answers a result code (API.md):
+ * panics or blocks for ever on misuse, goc answers a result code (chan.h's manual):
  * send on a closed channel is GOC_CLOSED; an operation on a NULL channel,
  * and a blocking select with no usable case, are GOC_EINVAL. */
 #define S3_BLOCK (50 * GOC_MILLISECOND)

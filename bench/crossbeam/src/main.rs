@@ -1,4 +1,4 @@
-// The channel and select workloads of BENCHMARKS.md on crossbeam-channel,
+// The channel and select workloads of docs/benchmarks.md on crossbeam-channel,
 // a peer goc is measured against: same work, same checks, same output
 // line per workload, "<workload> <ns_per_op> <ops_per_sec>".
 // Arguments: a scale divisor, then optionally a workload name (or part of
