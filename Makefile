@@ -1,6 +1,9 @@
 # goc — build, test, benchmark.
 #   make demo     build the examples and run a short showcase (make examples: all of them)
-#   make test     header checks + the whole test suite (futex and GOC_NO_FUTEX)
+#   make test     header, licence/version and reference checks, the whole test
+#                 suite (futex and GOC_NO_FUTEX), the README's code, a build
+#                 without stb_ds, and make check-install
+#   make install  headers, goc.pc and the CMake package (PREFIX, DESTDIR); make uninstall
 #   make tsan     the suite under ThreadSanitizer
 #   make asan     the suite under AddressSanitizer + UBSan
 #   make fuzz     the libFuzzer target against a model, FUZZ_TIME seconds (default 60)
@@ -40,7 +43,7 @@ DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qe
                gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
                gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
+.PHONY: install uninstall check-install all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
 all: $(TEST_BINS)
 
 deps-test:
@@ -84,7 +87,11 @@ run-tests: $(TEST_BINS) $(EXAMPLES:%=$(B)/examples/%)
 
 test: deps-test
 	@sh scripts/check-headers.sh
+	@sh scripts/check-package.sh
+	@sh scripts/check-reference.sh
 	@$(MAKE) --no-print-directory run-tests readme-check
+	@sh scripts/check-nostb.sh $(B) $(CC)
+	@$(MAKE) --no-print-directory check-install
 
 # Every code block of README.md compiles; those with a main() run.
 readme-check: $(B)/impl.o
@@ -119,8 +126,9 @@ $(B)/examples/%: examples/%.c examples/check.h $(HEADERS)
 	@mkdir -p $(B)/examples
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-# The showcase; every example is built too (make test runs them all).
-demo: deps-test $(EXAMPLES:%=$(B)/examples/%)
+# The showcase. It needs a C compiler and pthreads only (no test
+# framework, no stb_ds): make examples builds them all.
+demo: $(B)/examples/demo
 	@$(B)/examples/demo
 
 # Every example, with its output.
@@ -177,6 +185,45 @@ bench-syscalls: deps-bench $(BENCH_BINS)
 
 clean:
 	rm -rf build
+
+# ---- install -----------------------------------------------------------------
+# Headers to $(PREFIX)/include/goc (#include <goc/chan.h>), pkg-config files
+# (goc.pc; goc-smap.pc adds stb for the striped map) and the CMake package
+# (find_package(goc CONFIG)) to $(PREFIX)/share, arch-independent since goc
+# is headers only. DESTDIR stages the install elsewhere (packaging).
+PREFIX     ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+VERSION    := $(shell sed -n 's/^\#define GOC_VERSION  *"\(.*\)"/\1/p' atomic.h)
+INSTALLED  := $(HEADERS:%=$(INCLUDEDIR)/goc/%) $(DATADIR)/pkgconfig/goc.pc \
+              $(DATADIR)/pkgconfig/goc-smap.pc $(DATADIR)/cmake/goc/gocConfig.cmake \
+              $(DATADIR)/cmake/goc/gocConfigVersion.cmake $(DATADIR)/doc/goc/LICENSE \
+              $(DATADIR)/doc/goc/CHANGELOG.md
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
+install:
+	@test -n "$(VERSION)" || { echo "no GOC_VERSION in atomic.h"; exit 1; }
+	install -d "$(DESTDIR)$(INCLUDEDIR)/goc" "$(DESTDIR)$(DATADIR)/pkgconfig" \
+	    "$(DESTDIR)$(DATADIR)/cmake/goc" "$(DESTDIR)$(DATADIR)/doc/goc"
+	install -m 644 $(HEADERS) "$(DESTDIR)$(INCLUDEDIR)/goc/"
+	$(SUBST) packaging/goc.pc.in > "$(DESTDIR)$(DATADIR)/pkgconfig/goc.pc"
+	$(SUBST) packaging/goc-smap.pc.in > "$(DESTDIR)$(DATADIR)/pkgconfig/goc-smap.pc"
+	install -m 644 packaging/gocConfig.cmake "$(DESTDIR)$(DATADIR)/cmake/goc/"
+	$(SUBST) packaging/gocConfigVersion.cmake.in > "$(DESTDIR)$(DATADIR)/cmake/goc/gocConfigVersion.cmake"
+	install -m 644 LICENSE CHANGELOG.md "$(DESTDIR)$(DATADIR)/doc/goc/"
+
+uninstall:
+	rm -f $(INSTALLED:%="$(DESTDIR)%")
+	-rmdir "$(DESTDIR)$(INCLUDEDIR)/goc" "$(DESTDIR)$(DATADIR)/cmake/goc" "$(DESTDIR)$(DATADIR)/doc/goc" 2>/dev/null
+
+# Builds a small program outside the tree by every route a user takes:
+# pkg-config and CMake find_package against a DESTDIR install, CMake
+# add_subdirectory and FetchContent, CMake's own install with goc::lib, a
+# Meson subproject; runs each, uninstalls, cleans up (scripts/check-install.sh).
+DEPS_INSTALL := cmake meson ninja-build pkg-config
+check-install:
+	@sh scripts/deps.sh $(DEPS_INSTALL)
+	@sh scripts/check-install.sh $(B)/check-install
 
 # The Go ports are fragments included by tests/test_goports.c.
 $(B)/tests/test_goports $(B)/tests/test_goports_nofutex: $(wildcard tests/go/*.c tests/go/*.h)

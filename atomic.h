@@ -1,4 +1,5 @@
-/* goc atomic.h - v0.1 - typed atomics, spinning, and address wait/wake for C11
+/* goc atomic.h - v0.1.0 - typed atomics, spinning, and address wait/wake for C11
+ * SPDX-License-Identifier: MIT
  *
  * goc brings Go's concurrency toolkit to C as single-header modules. This
  * header is the floor every other goc header stands on:
@@ -19,11 +20,15 @@
  *
  * OPTIONS (set globally, before every include, unless said otherwise)
  *   GOC_STATIC        every goc function is static to the translation unit.
- *   GOC_SPIN          backoff rounds a blocked thread spins/yields before it
- *                     parks (default 10). 0 turns spinning off entirely: on a
- *                     strict-priority RTOS a spinning thread can starve the
- *                     very thread it waits for. Nothing in goc spins without
- *                     bound.
+ *   GOC_SPIN          microseconds a blocked thread may spin (and yield the
+ *                     CPU) before it parks (default 10), the one meaning it
+ *                     has everywhere in goc. 0 turns spinning off entirely:
+ *                     on a strict-priority RTOS a spinning thread can starve
+ *                     the very thread it waits for. Derived from it: an
+ *                     idle goc_go thread waits 5 x GOC_SPIN for its next
+ *                     task (pool.h says why), and a channel operation
+ *                     watches a busy slot up to 16 x GOC_SPIN times. Nothing
+ *                     in goc spins without bound.
  *   GOC_NO_FUTEX      use the portable parking table (mutex + condvar slots)
  *                     instead of Linux futexes (only where the implementation
  *                     is compiled). Other systems always use the table.
@@ -39,6 +44,11 @@
  *   GOC_PANIC(msg)    called on programming errors that Go answers with a
  *                     panic (negative WaitGroup counter, unlock of an unlocked
  *                     mutex, ...). Default: "goc: <msg>" on stderr, abort().
+ *
+ * VERSION
+ *   GOC_VERSION ("0.1.0"), GOC_VERSION_MAJOR, _MINOR, _PATCH, and
+ *   GOC_VERSION_NUMBER (major * 10000 + minor * 100 + patch) for #if tests.
+ *   goc_version() returns the version of the implementation linked in.
  *
  * RESULT CODES
  *   Functions that can fail return int: GOC_OK (0) or one of GOC_CLOSED,
@@ -66,8 +76,9 @@
  *   GOC_CACHELINE, GOC_ALIGNED_CACHELINE (an alignment for a struct member),
  *   goc_cpu_relax() (PAUSE on x86, YIELD on ARM).
  *   goc_backoff b = {0};  while (!ready()) { if (!goc_backoff_snooze(&b)) park(); }
- *   goc_backoff_snooze spins 1, 2, 4 .. 64 relax instructions, then yields
- *   the CPU, and returns false once GOC_SPIN rounds are used: time to park.
+ *   goc_backoff_snooze spins 1, 2, 4 .. 32 relax instructions, then yields
+ *   the CPU, and returns false once GOC_SPIN microseconds are used (about:
+ *   the clock starts at the first yield): time to park.
  *
  * WAIT / WAKE
  *   int  goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout);
@@ -163,6 +174,20 @@ extern "C" {
 #else
 #  define GOC_NOIPA
 #endif
+
+/* ---- version ------------------------------------------------------------ */
+
+/* The same number heads every goc header (line 1) and CHANGELOG.md. A
+ * program can test GOC_VERSION_NUMBER at compile time, and compare
+ * goc_version() (the implementation it links) with GOC_VERSION (the headers
+ * it was compiled against) at run time. */
+#define GOC_VERSION_MAJOR  0
+#define GOC_VERSION_MINOR  1
+#define GOC_VERSION_PATCH  0
+#define GOC_VERSION        "0.1.0"
+#define GOC_VERSION_NUMBER (GOC_VERSION_MAJOR * 10000 + GOC_VERSION_MINOR * 100 + GOC_VERSION_PATCH)
+
+GOC_DEF const char *goc_version(void);
 
 /* ---- results ------------------------------------------------------------ */
 
@@ -269,25 +294,36 @@ GOC_INLINE void goc_cpu_relax(void) {
 }
 
 /* Exponential backoff for spin-then-park loops (crossbeam's Backoff, bounded
- * by GOC_SPIN). Zero value ready. */
-typedef struct goc_backoff { unsigned step; } goc_backoff;
+ * by GOC_SPIN). Zero value ready. `until` is set by the first yielding
+ * round: spinning ends by the clock, not by a count of yields, because a
+ * yield costs anything from 0.3 us (nobody else wants the core) to a whole
+ * time slice (the machine is busy). */
+typedef struct goc_backoff { unsigned step; int64_t until; } goc_backoff;
 
 #define GOC_BACKOFF_SPIN_LIMIT 6   /* rounds that spin 2^step relaxes; later rounds yield */
 
-/* One backoff round; false once the GOC_SPIN budget is used (park now). */
+/* One backoff round; false once the GOC_SPIN budget (microseconds) is
+ * used: park now. */
 GOC_INLINE bool goc_backoff_snooze(goc_backoff *b) {
-    if (b->step >= goc__spin_budget()) return false;
+    if (goc__spin_budget() == 0) return false;
     if (b->step < GOC_BACKOFF_SPIN_LIMIT) {
         for (unsigned i = 0; i < (1u << b->step); i++) goc_cpu_relax();
-    } else {
+        b->step++;
+        return true;
+    }
+    int64_t now = goc_nanotime();
+    if (b->step == GOC_BACKOFF_SPIN_LIMIT) {
+        b->until = goc_add_sat(now, (int64_t)goc__spin_budget() * GOC_MICROSECOND);
+        b->step++;
+    } else if (now >= b->until) {
+        return false;
+    }
 #if (defined(_POSIX_C_SOURCE) || defined(__unix__) || defined(__APPLE__)) && \
     !defined(GOC_MODEL_CHECK)
-        sched_yield();   /* more threads than cores: let the holder run */
+    sched_yield();   /* more threads than cores: let the holder run */
 #else
-        for (unsigned i = 0; i < (1u << GOC_BACKOFF_SPIN_LIMIT); i++) goc_cpu_relax();
+    for (unsigned i = 0; i < (1u << GOC_BACKOFF_SPIN_LIMIT); i++) goc_cpu_relax();
 #endif
-    }
-    b->step++;
     return true;
 }
 
@@ -543,6 +579,8 @@ static inline void *goc__calloc(size_t n, size_t sz) {
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+
+GOC_DEF const char *goc_version(void) { return GOC_VERSION; }
 
 GOC_DEF const char *goc_strerror(int result) {
     switch (result) {
@@ -925,7 +963,29 @@ GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 #endif /* GOC_ATOMIC_IMPLEMENTATION */
 
 /*
- * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
- * free of charge, to deal in this software without restriction, provided
- * this notice is kept; it comes with no warranty.
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
  */

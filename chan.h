@@ -1,4 +1,5 @@
-/* goc chan.h - v0.1 - Go's channels and select for C11
+/* goc chan.h - v0.1.0 - Go's channels and select for C11
+ * SPDX-License-Identifier: MIT
  *
  * Channels carry fixed-size values between threads, in order, with Go's
  * semantics: buffered or unbuffered (a rendezvous), closeable, and
@@ -31,8 +32,9 @@
  *       }
  *
  * OPTIONS (see atomic.h: GOC_STATIC, GOC_SPIN, GOC_MALLOC/GOC_FREE, GOC_NO_FUTEX)
- *   GOC_SPIN bounds how long a blocked operation spins before it parks; 0
- *   parks at once.
+ *   GOC_SPIN (microseconds, default 10) bounds how long a blocked
+ *   operation spins before it parks, then it yields the CPU up to
+ *   GOC_SPIN / 2 times; 0 parks at once.
  *
  * API (every blocking call has a try_ and a _timeout form; a timeout d <= 0
  * polls once without waiting and answers GOC_TIMEOUT if it could not
@@ -885,7 +887,8 @@ static bool goc__unbuf_ready(goc_chan *c, int dir, const goc_atomic_u32 *self) {
  * partner on the other core answers within a few hundred nanoseconds, a
  * sleep and a wake cost tens of microseconds, so spinning a few
  * microseconds pays; past that the partner is probably not running, and
- * the core is better given away. GOC_SPIN scales it; 0: park at once.
+ * the core is better given away. GOC_SPIN is that time in microseconds
+ * (atomic.h); 0: park at once.
  * The spin is measured in time, not in PAUSEs: a PAUSE costs 1 to 40 ns
  * depending on the CPU, and a count tuned on one machine (160 PAUSEs,
  * ~1.5 us on a 2026 Xeon VM) was too short on another: there an
@@ -1444,7 +1447,29 @@ GOC_NOIPA GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration
 #endif /* GOC_CHAN_IMPLEMENTATION */
 
 /*
- * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
- * free of charge, to deal in this software without restriction, provided
- * this notice is kept; it comes with no warranty.
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
  */

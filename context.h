@@ -1,5 +1,6 @@
-/* goc context.h - v0.1 - Go's context package for C11: cancellation,
+/* goc context.h - v0.1.0 - Go's context package for C11: cancellation,
  *                        deadlines and request values, with Done a channel
+ * SPDX-License-Identifier: MIT
  *
  * DO THIS ONCE
  *   In exactly one C file (goc's implementations are C11):
@@ -450,3 +451,31 @@ GOC_DEF void goc_ctx_release(goc_ctx *ctx) {
 }
 
 #endif /* GOC_CONTEXT_IMPLEMENTATION */
+
+/*
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
+ */

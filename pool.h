@@ -1,5 +1,6 @@
-/* goc pool.h - v0.1 - Go's go statement on cached threads, worker pools,
+/* goc pool.h - v0.1.0 - Go's go statement on cached threads, worker pools,
  *                     leaky free lists and sync.Pool for C11
+ * SPDX-License-Identifier: MIT
  *
  * DO THIS ONCE
  *   In exactly one C file (goc's implementations are C11):
@@ -118,6 +119,13 @@
  *   from at the very moment of the fork stays busy in the child, and that
  *   ring then keeps no more items (its puts free them).
  *
+ * THREAD NAMES
+ *   goc's threads are named for gdb, top -H and perf: goc-go (goc_go's
+ *   cached threads), goc-go-monitor, goc-worker (goc_workers), and
+ *   timer.h's goc-timer (Linux and macOS; elsewhere they keep the
+ *   default). The name is set once as a thread starts; a task may rename
+ *   its thread, and the name then stays for that thread's later tasks.
+ *
  * THREAD SAFETY
  *   Everything may be called from any thread, except each *_free (after
  *   every other use of that object).
@@ -184,6 +192,10 @@ GOC_DEF void  goc_pool_put(goc_pool *p, void *obj);
 GOC_DEF void  goc_pool_free(goc_pool *p);
 typedef struct goc_pool_counts { uint64_t gets, hits, news, frees; } goc_pool_counts;
 GOC_DEF void  goc_pool_stats(goc_pool *p, goc_pool_counts *out);
+
+/* Internal: names the calling thread (goc-go, goc-timer, ...) for gdb,
+ * top -H and perf; used by timer.h too. */
+GOC_DEF void goc__thread_name(const char *name);
 
 #ifdef __cplusplus
 }
@@ -312,10 +324,32 @@ GOC_DEF void  goc_pool_stats(goc_pool *p, goc_pool_counts *out);
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #ifndef GOC_GO_IDLE
 #define GOC_GO_IDLE (3 * GOC_SECOND)
 #endif
+
+/* ---- thread names ------------------------------------------------------- */
+
+/* goc's own threads say what they are in gdb's `info threads`, top -H,
+ * perf and /proc/<pid>/task/<tid>/comm: goc-go (goc_go's cached threads),
+ * goc-go-monitor, goc-worker, goc-timer. Set once as each thread starts,
+ * so a task that renames its goc-go thread keeps its name for the tasks
+ * that thread runs later. prctl rather than pthread_setname_np: glibc
+ * declares the latter only under _GNU_SOURCE, and both are the same
+ * system call. The name is cut to 15 bytes by the kernel. */
+GOC_DEF void goc__thread_name(const char *name) {
+#if defined(__linux__) && defined(PR_SET_NAME)
+    (void)prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+#elif defined(__APPLE__)
+    (void)pthread_setname_np(name);            /* names the calling thread only */
+#else
+    (void)name;   /* FreeBSD has pthread_set_name_np; POSIX has no such call */
+#endif
+}
 
 /* ---- goc_go ------------------------------------------------------------- */
 
@@ -402,7 +436,7 @@ static bool goc__go_await(goc__gthread *t) {
      * microsecond, and a sleeping thread costs tens to wake. The spin
      * must outlast a wake-up of the spawner (~50 µs here): shorter, and
      * once one side sleeps, both sleep at every hand-off from then on,
-     * each waking too late for the other. So it is timed: GOC_SPIN x 5 µs,
+     * each waking too late for the other. So it is timed: 5 x GOC_SPIN µs,
      * pausing first, then yielding (the core is given away, not burnt,
      * when other threads want it). */
     goc_backoff b = {0};
@@ -479,6 +513,7 @@ static void *goc__go_main(void *p) {
     goc__gthread *t = (goc__gthread *)p;
     goc__gtask task = { t->fn, t->arg, t->wg };
     goc__go_is_self = true;
+    goc__thread_name("goc-go");
     for (;;) {
         task.fn(task.arg);
         goc_mutex_lock(&goc__go.lock);
@@ -532,6 +567,7 @@ static bool goc__go_start(goc__gtask task) {
  * hundred ticks. With the queue empty it sleeps until a spawn queues. */
 static void *goc__go_monitor(void *unused) {
     (void)unused;
+    goc__thread_name("goc-go-monitor");
     uint64_t last = 0;
     size_t stalls = 0;
     goc__gtask batch[32];
@@ -660,6 +696,7 @@ static _Thread_local goc_workers *goc__workers_self;   /* the pool this thread w
 static void *goc__workers_main(void *p) {
     goc_workers *w = (goc_workers *)p;
     goc__workers_self = w;
+    goc__thread_name("goc-worker");
     goc__job job;
     while (goc_chan_recv(w->jobs, &job) == GOC_OK) {
         goc_atomic_u64_fetch_add_explicit(&w->running, 1, GOC_RELAXED);
@@ -1264,7 +1301,7 @@ GOC_DEF void *goc_freelist_get(goc_freelist *f) {
     return GOC_MALLOC(f->item_size);
 }
 
-/* The bound is a total (API.md): f->idle counts the ring's items and every
+/* The bound is a total (pool.h's manual): f->idle counts the ring's items and every
  * cache's reserved places. A cache keeps the places it took for as long as
  * it is used for get-then-put (so the hot path touches no shared line: a
  * shared count per operation tripled freelist_getput's cost) and gives
@@ -1543,3 +1580,31 @@ GOC_DEF void goc_pool_free(goc_pool *p) {
 }
 
 #endif /* GOC_POOL_IMPLEMENTATION */
+
+/*
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
+ */

@@ -1,15 +1,19 @@
-/* goc sync.h - v0.1 - Go's sync package for C11: Mutex, RWMutex, WaitGroup,
+/* goc sync.h - v0.1.0 - Go's sync package for C11: Mutex, RWMutex, WaitGroup,
  *                     Once, Cond, weighted Semaphore, striped map
+ * SPDX-License-Identifier: MIT
  *
  * DO THIS ONCE
  *   In exactly one C file (goc's implementations are C11):
  *       #define GOC_IMPLEMENTATION          (or GOC_ATOMIC_IMPLEMENTATION and
  *       #include "sync.h"                    GOC_SYNC_IMPLEMENTATION)
- *   Everywhere else include it plainly. Needs atomic.h beside it, and stb_ds
- *   (<stb/stb_ds.h> from Debian's libstb-dev, or a vendored "stb_ds.h") where
- *   the implementation is compiled. Link with -pthread.
+ *   Everywhere else include it plainly. Needs atomic.h beside it. Link with
+ *   -pthread. Only the striped map needs stb_ds (<stb/stb_ds.h> from
+ *   Debian's libstb-dev, or a vendored "stb_ds.h"), where the implementation
+ *   is compiled: without it the rest builds, and goc_smap_* are left out.
  *
  * OPTIONS (see atomic.h for GOC_STATIC, GOC_SPIN, GOC_PANIC, GOC_MALLOC...)
+ *   GOC_NO_SMAP       leave the striped map out even where stb_ds is found
+ *                     (where the implementation is compiled).
  *   GOC_NO_STB_DS_IMPLEMENTATION  the program compiles stb_ds's implementation
  *                     itself (STB_DS_IMPLEMENTATION elsewhere): goc will not.
  *                     Needed too when two translation units both use
@@ -305,6 +309,27 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
 
 #include <string.h>
 
+/* The striped map is the one part of goc that needs stb_ds, so its
+ * implementation is compiled only where stb_ds is found: <stb/stb_ds.h>
+ * (Debian's libstb-dev), else "stb_ds.h" (beside sync.h or on the include
+ * path). Without it, or with GOC_NO_SMAP, everything else in sync.h is
+ * compiled as usual and only the goc_smap_* functions are left out: a
+ * program that calls one fails to link, naming the function. A compiler
+ * without __has_include (gcc before 5) is not asked: it needs
+ * <stb/stb_ds.h>, or GOC_NO_SMAP. */
+#if defined(GOC_NO_SMAP)
+#  define GOC__SMAP 0
+#elif defined(__has_include)
+#  if __has_include(<stb/stb_ds.h>) || __has_include("stb_ds.h")
+#    define GOC__SMAP 1
+#  else
+#    define GOC__SMAP 0
+#  endif
+#else
+#  define GOC__SMAP 1
+#endif
+
+#if GOC__SMAP
 #if !defined(GOC_NO_STB_DS_IMPLEMENTATION) && !defined(STB_DS_IMPLEMENTATION)
 #  define STB_DS_IMPLEMENTATION
 #  define GOC__STB_DS_HERE
@@ -340,6 +365,7 @@ size_t stbds_hash_bytes(void *p, size_t len, size_t seed) __attribute__((no_sani
 #ifdef GOC__STB_DS_HERE
 #  undef STB_DS_IMPLEMENTATION
 #endif
+#endif /* GOC__SMAP */
 
 #define GOC__W_WAITING 0u
 #define GOC__W_WOKEN   1u
@@ -1173,6 +1199,7 @@ GOC_NOIPA GOC_DEF void goc_sem_release(goc_sem *s, int64_t n) {
 }
 
 /* ==== Striped map ======================================================== */
+#if GOC__SMAP
 /*
  * A power-of-two array of stripes, each on its own cache line(s): an
  * RWMutex over two stb_ds hash maps (u64 keys; string keys in strdup mode,
@@ -1406,10 +1433,34 @@ GOC_NOIPA GOC_DEF void goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_ent
     }
 }
 
+#endif /* GOC__SMAP */
+
 #endif /* GOC_SYNC_IMPLEMENTATION */
 
 /*
- * Copyright (c) 2026 the goc authors. MIT licence: permission is granted,
- * free of charge, to deal in this software without restriction, provided
- * this notice is kept; it comes with no warranty.
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
  */

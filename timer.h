@@ -1,5 +1,6 @@
-/* goc timer.h - v0.1 - Go's time package for C11: monotonic clock, sleep,
+/* goc timer.h - v0.1.0 - Go's time package for C11: monotonic clock, sleep,
  *                      Timer, Ticker, After, AfterFunc
+ * SPDX-License-Identifier: MIT
  *
  * DO THIS ONCE
  *   In exactly one C file (goc's implementations are C11):
@@ -89,9 +90,9 @@
  *   (pool.h), whose own fork rules apply to them.
  *
  * COST
- *   Timers wait on one shared timer thread, started by the first timer, in
- *   a 4-ary heap: adding, stopping and firing cost O(log n) under one lock.
- *   The thread sleeps until the earliest deadline and is woken early only
+ *   Timers wait on one shared timer thread (named goc-timer), started by
+ *   the first timer, in a 4-ary heap: adding, stopping and firing cost
+ *   O(log n) under one lock. The thread sleeps until the earliest deadline and is woken early only
  *   when a new timer is due before that; a million timers waiting far in
  *   the future take memory (about 300 bytes each) and no CPU time. A
  *   timer is one allocation (its channel lives in the same block).
@@ -385,6 +386,7 @@ typedef struct goc__tm_call { void (*fn)(void *); void *arg; } goc__tm_call;
 
 static void *goc__tm_main(void *unused) {
     (void)unused;
+    goc__thread_name("goc-timer");
     goc__tm_call calls[GOC__TM_BATCH];
     goc_mutex_lock(&goc__tm.lock);
     for (;;) {
@@ -562,3 +564,31 @@ GOC_DEF void goc_ticker_reset(goc_ticker *t, goc_duration period) {
 GOC_DEF void goc_ticker_free(goc_ticker *t) { if (t) goc_timer_free(&t->t); }
 
 #endif /* GOC_TIMER_IMPLEMENTATION */
+
+/*
+ * ------------------------------------------------------------------------------
+ * This software is available under the MIT licence (LICENSE in goc's repository):
+ *
+ * MIT License
+ *
+ * Copyright (c) 2026 the goc authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to deal
+ * in the Software without restriction, including without limitation the rights
+ * to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ * copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in all
+ * copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+ * OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+ * SOFTWARE.
+ * ------------------------------------------------------------------------------
+ */

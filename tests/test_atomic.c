@@ -96,11 +96,23 @@ Test(atomic, add_is_atomic_under_contention) {
     cr_assert_eq(goc_atomic_i64_load(&g_counter), 4 * (int64_t)n);
 }
 
+/* GOC_SPIN is microseconds: the backoff spins its relax rounds, then
+ * yields until GOC_SPIN us have passed, and then says park - and keeps
+ * saying it. With GOC_SPIN=0 (the matrix's spin-0 row) it never spins. */
 Test(atomic, backoff_is_bounded) {
     goc_backoff b = {0};
     int rounds = 0;
+    int64_t t0 = goc_nanotime();
     while (goc_backoff_snooze(&b)) rounds++;
-    cr_assert_eq(rounds, GOC_SPIN);
+    int64_t took = goc_nanotime() - t0;
+    if (GOC_SPIN == 0) {
+        cr_assert_eq(rounds, 0);
+    } else {
+        cr_assert_geq(rounds, GOC_BACKOFF_SPIN_LIMIT + 1);
+        cr_assert_geq(took, (int64_t)GOC_SPIN * GOC_MICROSECOND, "spun %lld ns", (long long)took);
+        cr_assert_lt(took, GOC_SECOND, "spun %lld ns", (long long)took);   /* bounded, generously */
+    }
+    cr_assert(!goc_backoff_snooze(&b));
     for (int i = 0; i < 100; i++) goc_backoff_spin(&b);   /* spin never grows past its cap */
     goc_cpu_relax();
 }

@@ -2,6 +2,10 @@
  * the object pool. */
 #include "testutil.h"
 #include <errno.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 TestSuite(pool, .timeout = 120);
 
@@ -29,6 +33,32 @@ Test(pool, go_runs_tasks_and_reuses_threads) {
                  (unsigned long long)(after.created - before.created));
     cr_assert_geq(after.live, 1);
 }
+
+/* goc's threads carry their names (pool.h's THREAD NAMES), as the task
+ * running on one sees. */
+#if defined(__linux__)
+typedef struct { goc_waitgroup wg; char name[16]; } name_probe;
+static void read_name(void *arg) {
+    name_probe *p = arg;
+    memset(p->name, 0, sizeof p->name);
+    prctl(PR_GET_NAME, (unsigned long)p->name, 0UL, 0UL, 0UL);
+}
+static void read_name_done(void *arg) { read_name(arg); goc_wg_done(&((name_probe *)arg)->wg); }
+
+Test(pool, threads_carry_names) {
+    name_probe p = {0};
+    cr_assert_eq(goc_wg_go(&p.wg, read_name, &p), GOC_OK);
+    goc_wg_wait(&p.wg);
+    cr_assert_str_eq(p.name, "goc-go");
+    goc_workers *w = goc_workers_new(1, 1);
+    cr_assert_not_null(w);
+    goc_wg_add(&p.wg, 1);
+    cr_assert_eq(goc_workers_submit(w, read_name_done, &p), GOC_OK);
+    goc_wg_wait(&p.wg);
+    cr_assert_str_eq(p.name, "goc-worker");
+    goc_workers_free(w);
+}
+#endif
 
 Test(pool, go_misuse) {
     goc_waitgroup wg = {0};

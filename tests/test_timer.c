@@ -21,6 +21,32 @@ Test(timer, now_is_monotonic_and_sleep_sleeps) {
 
 /* Timers never fire early: the value sent is goc_now() at firing, at
  * least creation + d, and it arrives no earlier. */
+/* The timer thread is named goc-timer (pool.h's THREAD NAMES): one of
+ * the process's threads says so once a timer has run. */
+#if defined(__linux__)
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+Test(timer, timer_thread_is_named) {
+    goc_chan *c = goc_after(1 * MS);
+    cr_assert_eq(goc_chan_recv(c, NULL), GOC_OK);
+    goc_chan_free(c);
+    bool seen = false;
+    DIR *d = opendir("/proc/self/task");
+    cr_assert_not_null(d);
+    for (struct dirent *e; !seen && (e = readdir(d)) != NULL;) {
+        char path[300], name[32] = {0};
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        seen = fgets(name, sizeof name, f) && strcmp(name, "goc-timer\n") == 0;
+        fclose(f);
+    }
+    closedir(d);
+    cr_assert(seen, "no thread named goc-timer");
+}
+#endif
+
 Test(timer, timers_never_fire_early) {
     for (int i = 0; i < 50; i++) {
         goc_duration d = (goc_duration)(i % 7) * MS + (goc_duration)i * 13 * GOC_MICROSECOND;

@@ -1,0 +1,6 @@
+/* goc sync.h, as <goc/sync.h> for builds that use goc from its source tree
+ * (CMake add_subdirectory or FetchContent, a Meson subproject): the include
+ * directory is include/, and this forwards to the header itself. An install
+ * puts the real header here instead.
+ * SPDX-License-Identifier: MIT */
+#include "../../sync.h"
