@@ -190,31 +190,35 @@ clean:
 # Headers to $(PREFIX)/include/goc (#include <goc/chan.h>), pkg-config files
 # (goc.pc; goc-smap.pc adds stb for the striped map) and the CMake package
 # (find_package(goc CONFIG)) to $(PREFIX)/share, arch-independent since goc
-# is headers only. DESTDIR stages the install elsewhere (packaging).
+# is headers only. Both find the headers relative to where they are
+# installed, so DESTDIR (staging for a package) and a moved tree work.
+# pkg-config cannot carry a path with a space, so such a PREFIX is refused.
 PREFIX     ?= /usr/local
-INCLUDEDIR ?= $(PREFIX)/include
-DATADIR    ?= $(PREFIX)/share
 VERSION    := $(shell sed -n 's/^\#define GOC_VERSION  *"\(.*\)"/\1/p' atomic.h)
-INSTALLED  := $(HEADERS:%=$(INCLUDEDIR)/goc/%) $(DATADIR)/pkgconfig/goc.pc \
-              $(DATADIR)/pkgconfig/goc-smap.pc $(DATADIR)/cmake/goc/gocConfig.cmake \
-              $(DATADIR)/cmake/goc/gocConfigVersion.cmake $(DATADIR)/doc/goc/LICENSE \
-              $(DATADIR)/doc/goc/CHANGELOG.md
-SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+INC_DIR     = $(DESTDIR)$(PREFIX)/include/goc
+SHARE_DIR   = $(DESTDIR)$(PREFIX)/share
+CHECK_PREFIX = case "$(DESTDIR)$(PREFIX)" in *[[:space:]]*) \
+	echo "goc: PREFIX and DESTDIR must not contain spaces (pkg-config cannot carry them)" >&2; exit 1;; esac
 
 install:
-	@test -n "$(VERSION)" || { echo "no GOC_VERSION in atomic.h"; exit 1; }
-	install -d "$(DESTDIR)$(INCLUDEDIR)/goc" "$(DESTDIR)$(DATADIR)/pkgconfig" \
-	    "$(DESTDIR)$(DATADIR)/cmake/goc" "$(DESTDIR)$(DATADIR)/doc/goc"
-	install -m 644 $(HEADERS) "$(DESTDIR)$(INCLUDEDIR)/goc/"
-	$(SUBST) packaging/goc.pc.in > "$(DESTDIR)$(DATADIR)/pkgconfig/goc.pc"
-	$(SUBST) packaging/goc-smap.pc.in > "$(DESTDIR)$(DATADIR)/pkgconfig/goc-smap.pc"
-	install -m 644 packaging/gocConfig.cmake "$(DESTDIR)$(DATADIR)/cmake/goc/"
-	$(SUBST) packaging/gocConfigVersion.cmake.in > "$(DESTDIR)$(DATADIR)/cmake/goc/gocConfigVersion.cmake"
-	install -m 644 LICENSE CHANGELOG.md "$(DESTDIR)$(DATADIR)/doc/goc/"
+	@$(CHECK_PREFIX)
+	@test -n "$(VERSION)" || { echo "goc: no GOC_VERSION in atomic.h" >&2; exit 1; }
+	install -d "$(INC_DIR)" "$(SHARE_DIR)/pkgconfig" "$(SHARE_DIR)/cmake/goc" "$(SHARE_DIR)/doc/goc"
+	install -m 644 $(HEADERS) "$(INC_DIR)/"
+	sed 's|@VERSION@|$(VERSION)|g' packaging/goc.pc.in > "$(SHARE_DIR)/pkgconfig/goc.pc"
+	sed 's|@VERSION@|$(VERSION)|g' packaging/goc-smap.pc.in > "$(SHARE_DIR)/pkgconfig/goc-smap.pc"
+	install -m 644 packaging/gocConfig.cmake "$(SHARE_DIR)/cmake/goc/"
+	sed 's|@VERSION@|$(VERSION)|g' packaging/gocConfigVersion.cmake.in > "$(SHARE_DIR)/cmake/goc/gocConfigVersion.cmake"
+	install -m 644 LICENSE CHANGELOG.md "$(SHARE_DIR)/doc/goc/"
 
+# Removes what install wrote (not a CMake install's libgoc.a and targets).
 uninstall:
-	rm -f $(INSTALLED:%="$(DESTDIR)%")
-	-rmdir "$(DESTDIR)$(INCLUDEDIR)/goc" "$(DESTDIR)$(DATADIR)/cmake/goc" "$(DESTDIR)$(DATADIR)/doc/goc" 2>/dev/null
+	@$(CHECK_PREFIX)
+	for h in $(HEADERS); do rm -f "$(INC_DIR)/$$h"; done
+	rm -f "$(SHARE_DIR)/pkgconfig/goc.pc" "$(SHARE_DIR)/pkgconfig/goc-smap.pc" \
+	    "$(SHARE_DIR)/cmake/goc/gocConfig.cmake" "$(SHARE_DIR)/cmake/goc/gocConfigVersion.cmake" \
+	    "$(SHARE_DIR)/doc/goc/LICENSE" "$(SHARE_DIR)/doc/goc/CHANGELOG.md"
+	-rmdir "$(INC_DIR)" "$(SHARE_DIR)/cmake/goc" "$(SHARE_DIR)/doc/goc" 2>/dev/null
 
 # Builds a small program outside the tree by every route a user takes:
 # pkg-config and CMake find_package against a DESTDIR install, CMake

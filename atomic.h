@@ -26,9 +26,13 @@
  *                     on a strict-priority RTOS a spinning thread can starve
  *                     the very thread it waits for. Derived from it: an
  *                     idle goc_go thread waits 5 x GOC_SPIN for its next
- *                     task (pool.h says why), and a channel operation
- *                     watches a busy slot up to 16 x GOC_SPIN times. Nothing
- *                     in goc spins without bound.
+ *                     task (pool.h says why); a channel operation watches
+ *                     a busy slot up to 16 x GOC_SPIN times, and after its
+ *                     spin yields the CPU up to GOC_SPIN / 2 times. Values
+ *                     above 1000000 (1 s) count as 1 s, negative ones as
+ *                     0. A timeout shorter than GOC_SPIN may take GOC_SPIN
+ *                     to expire in sync.h's locks. Nothing in goc spins
+ *                     without bound.
  *   GOC_NO_FUTEX      use the portable parking table (mutex + condvar slots)
  *                     instead of Linux futexes (only where the implementation
  *                     is compiled). Other systems always use the table.
@@ -254,8 +258,15 @@ GOC_INLINE goc_duration goc_until(int64_t deadline) {
 #  endif
 #endif
 /* GOC_SPIN as a value: a comparison against it then compiles without a
- * warning when it is 0 (gcc's -Wtype-limits on "unsigned < 0"). */
-GOC_INLINE unsigned goc__spin_budget(void) { return (unsigned)GOC_SPIN; }
+ * warning when it is 0 (gcc's -Wtype-limits on "unsigned < 0"). Clamped
+ * to one second (and a negative value to 0), so that every product goc
+ * forms from it (x 1000 ns, x 16 checks, x 5) fits its type. */
+#define GOC__SPIN_MAX 1000000u
+GOC_INLINE unsigned goc__spin_budget(void) {
+    return (long long)(GOC_SPIN) <= 0 ? 0u
+         : (long long)(GOC_SPIN) >= (long long)GOC__SPIN_MAX ? GOC__SPIN_MAX
+         : (unsigned)(GOC_SPIN);
+}
 
 #ifndef GOC_PANIC
 GOC_DEF void goc_panic_default(const char *msg);
@@ -311,10 +322,12 @@ GOC_INLINE bool goc_backoff_snooze(goc_backoff *b) {
         b->step++;
         return true;
     }
+    /* The first yielding round starts the clock. until == 0 says it has
+     * not started (not the step: goc_backoff_spin moves the step on too);
+     * a started until is >= GOC_SPIN us, never 0. */
     int64_t now = goc_nanotime();
-    if (b->step == GOC_BACKOFF_SPIN_LIMIT) {
+    if (b->until == 0) {
         b->until = goc_add_sat(now, (int64_t)goc__spin_budget() * GOC_MICROSECOND);
-        b->step++;
     } else if (now >= b->until) {
         return false;
     }

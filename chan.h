@@ -921,8 +921,13 @@ static uint32_t goc__chan_wait(goc_atomic_u32 *word, int64_t deadline, bool abor
         if (spinning) {
             if ((spins++ & 15u) == 0) {     /* a clock read every 16 checks */
                 int64_t now = goc_nanotime();
-                if (spins == 1) spin_end = now + GOC__CH_SPIN_NS;
-                else if (now >= spin_end) spinning = false;
+                if (spins == 1) {
+                    spin_end = now + GOC__CH_SPIN_NS;
+                    /* a timeout shorter than the spin ends the spin */
+                    if (deadline != GOC__CH_NO_DEADLINE && deadline < spin_end) spin_end = deadline;
+                } else if (now >= spin_end) {
+                    spinning = false;
+                }
             }
             goc_cpu_relax();
             continue;

@@ -441,12 +441,11 @@ static bool goc__go_await(goc__gthread *t) {
      * when other threads want it). */
     goc_backoff b = {0};
     int64_t spin_end = 0;
-    const int64_t spin = (int64_t)GOC_SPIN > INT64_MAX / (5 * GOC_MICROSECOND)
-                             ? INT64_MAX : (int64_t)GOC_SPIN * 5 * GOC_MICROSECOND;
+    const int64_t spin = (int64_t)goc__spin_budget() * 5 * GOC_MICROSECOND;
     for (;;) {   /* acquire: pairs with the spawner's release swap, so fn/arg are seen */
         if (goc_atomic_u32_load_explicit(&t->state, GOC_ACQUIRE) == GOC__GO_WORK) return true;
         if (b.step < GOC_BACKOFF_SPIN_LIMIT && goc_backoff_snooze(&b)) continue;
-        if (GOC_SPIN == 0) break;
+        if (spin == 0) break;
         int64_t now = goc_nanotime();
         if (!spin_end) spin_end = goc_add_sat(now, spin);
         if (now >= spin_end) break;

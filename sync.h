@@ -218,6 +218,23 @@ GOC_DEF bool goc_sem_try_acquire(goc_sem *s, int64_t n);
 GOC_DEF int  goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d);
 GOC_DEF void goc_sem_release(goc_sem *s, int64_t n);
 
+/* Is stb_ds within reach of this translation unit? The striped map's
+ * implementation is compiled only where it is (see "The striped map is the
+ * one part of goc that needs stb_ds" in the implementation). A compiler
+ * without __has_include (gcc before 5) is not asked: it needs
+ * <stb/stb_ds.h>, or GOC_NO_SMAP. */
+#if defined(__has_include)
+#  if __has_include(<stb/stb_ds.h>) || __has_include("stb_ds.h")
+#    define GOC__SMAP_FOUND 1
+#  else
+#    define GOC__SMAP_FOUND 0
+#  endif
+#else
+#  define GOC__SMAP_FOUND 1
+#endif
+/* With GOC_STATIC, a declaration without its definition is a warning (gcc:
+ * declared static but never defined): declared only where defined. */
+#if !defined(GOC_STATIC) || (GOC__SMAP_FOUND && !defined(GOC_NO_SMAP))
 GOC_DEF goc_smap *goc_smap_new(size_t stripes);
 GOC_DEF void   goc_smap_free(goc_smap *m);
 GOC_DEF int    goc_smap_put(goc_smap *m, uint64_t key, void *val);
@@ -229,6 +246,7 @@ GOC_DEF bool   goc_smap_sget(goc_smap *m, const char *key, void **val);
 GOC_DEF bool   goc_smap_sdel(goc_smap *m, const char *key);
 GOC_DEF size_t goc_smap_len(goc_smap *m);
 GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, void *arg), void *arg);
+#endif
 
 #ifdef __cplusplus
 }
@@ -312,21 +330,14 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
 /* The striped map is the one part of goc that needs stb_ds, so its
  * implementation is compiled only where stb_ds is found: <stb/stb_ds.h>
  * (Debian's libstb-dev), else "stb_ds.h" (beside sync.h or on the include
- * path). Without it, or with GOC_NO_SMAP, everything else in sync.h is
- * compiled as usual and only the goc_smap_* functions are left out: a
- * program that calls one fails to link, naming the function. A compiler
- * without __has_include (gcc before 5) is not asked: it needs
- * <stb/stb_ds.h>, or GOC_NO_SMAP. */
-#if defined(GOC_NO_SMAP)
-#  define GOC__SMAP 0
-#elif defined(__has_include)
-#  if __has_include(<stb/stb_ds.h>) || __has_include("stb_ds.h")
-#    define GOC__SMAP 1
-#  else
-#    define GOC__SMAP 0
-#  endif
-#else
+ * path), as GOC__SMAP_FOUND says. Without it, or with GOC_NO_SMAP,
+ * everything else in sync.h is compiled as usual and only the goc_smap_*
+ * functions are left out: a program that calls one fails to link, naming
+ * the function. */
+#if GOC__SMAP_FOUND && !defined(GOC_NO_SMAP)
 #  define GOC__SMAP 1
+#else
+#  define GOC__SMAP 0
 #endif
 
 #if GOC__SMAP

@@ -65,36 +65,66 @@ int main(void) {
 }
 C
 printf '#define GOC_IMPLEMENTATION\n#include <goc/context.h>\n' > "$w/app/impl.c"
+cat > "$w/app/smap.c" <<'C'
+#include <goc/sync.h>
+#include <stdio.h>
+
+int main(void) {
+    goc_smap *m = goc_smap_new(4);
+    if (!m || goc_smap_put(m, 7, "seven") != GOC_OK) return 1;
+    void *v = NULL;
+    bool found = goc_smap_get(m, 7, &v);
+    goc_smap_free(m);
+    printf("striped map: 7 -> %s\n", found ? (const char *)v : "(missing)");
+    return found ? 0 : 1;
+}
+C
+# A program with stb_ds's implementation of its own (goc::lib must then not have it).
+printf '#define STB_DS_IMPLEMENTATION\n#include <stb/stb_ds.h>\n' > "$w/app/stb.c"
 
 ok() { echo "check-install: $1: $(cat "$2")"; }
+ver=$(sed -n 's/^#define GOC_VERSION  *"\(.*\)"/\1/p' atomic.h)
+maj=${ver%%.*}; rest=${ver#*.}; min=${rest%%.*}
 
 # 1. make install into a staging root, then pkg-config.
 dest="$w/root"
 make -s -C "$w/src" install DESTDIR="$dest" PREFIX=/usr/local >/dev/null
 pcdir="$dest/usr/local/share/pkgconfig"
-[ "$(PKG_CONFIG_PATH=$pcdir pkg-config --modversion goc)" = "$(sed -n 's/^#define GOC_VERSION  *"\(.*\)"/\1/p' atomic.h)" ]
-flags=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --cflags goc)
-libs=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$dest pkg-config --libs goc)
+[ "$(PKG_CONFIG_PATH=$pcdir pkg-config --modversion goc)" = "$ver" ] ||
+    { echo "check-install: goc.pc does not say $ver"; exit 1; }
+# goc.pc finds the headers relative to itself, so the staged tree works as is.
+flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags goc)
+libs=$(PKG_CONFIG_PATH=$pcdir pkg-config --libs goc)
 mkdir -p "$w/pc"
 $cc -std=c11 -Wall -Wextra -Werror $flags "$w/app/main.c" "$w/app/impl.c" -o "$w/pc/app" $libs
-"$w/pc/app" > "$w/pc/out"; ok "pkg-config ($flags $libs)" "$w/pc/out"
+"$w/pc/app" > "$w/pc/out"; ok "pkg-config goc" "$w/pc/out"
+# goc-smap.pc: the striped map, with stb_ds from stb.pc.
+flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags goc-smap)
+libs=$(PKG_CONFIG_PATH=$pcdir pkg-config --libs goc-smap)
+$cc -std=c11 -Wall -Wextra -Werror $flags "$w/app/smap.c" "$w/app/impl.c" -o "$w/pc/smap" $libs
+"$w/pc/smap" > "$w/pc/out"; ok "pkg-config goc-smap" "$w/pc/out"
 
 # 2. CMake find_package against the same install.
 cat > "$w/app/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.14)
 project(app C)
-set(ROUTE "" CACHE STRING "find, subdir, fetch, lib")
+set(ROUTE "" CACHE STRING "find, subdir, subdir_stb, fetch, lib")
 if(ROUTE STREQUAL "find")
-  find_package(goc 0.1 CONFIG REQUIRED)
+  find_package(goc ${GOC_WANT} CONFIG REQUIRED)
   add_executable(app main.c impl.c)
   target_link_libraries(app PRIVATE goc::goc)
 elseif(ROUTE STREQUAL "lib")
-  find_package(goc 0.1 CONFIG REQUIRED)
+  find_package(goc ${GOC_WANT} CONFIG REQUIRED)
   add_executable(app main.c)
   target_link_libraries(app PRIVATE goc::lib)
 elseif(ROUTE STREQUAL "subdir")
   add_subdirectory(${GOC_DIR} goc)
   add_executable(app main.c)
+  target_link_libraries(app PRIVATE goc::lib)
+elseif(ROUTE STREQUAL "subdir_stb")
+  set(GOC_LIB_STB_DS_IMPLEMENTATION OFF CACHE BOOL "" FORCE)
+  add_subdirectory(${GOC_DIR} goc)
+  add_executable(app smap.c stb.c)
   target_link_libraries(app PRIVATE goc::lib)
 elseif(ROUTE STREQUAL "fetch")
   include(FetchContent)
@@ -110,23 +140,23 @@ cm() {   # cm NAME [cmake -D options...]: configure, build, run
         cmake --build "$w/$name" >> "$w/$name.log" 2>&1 || { cat "$w/$name.log"; exit 1; }
     "$w/$name/app" > "$w/$name/out"; ok "cmake $name" "$w/$name/out"
 }
-cm find -DROUTE=find -DCMAKE_PREFIX_PATH="$dest/usr/local"
-# The version file accepts 0.1 and 0.1.0 and refuses what goc is not.
-ver=$(sed -n 's/^#define GOC_VERSION  *"\(.*\)"/\1/p' atomic.h)
-for v in 0.1 0.1.0 0.2 1.0 9.0; do
+cm find -DROUTE=find -DGOC_WANT="$maj.$min" -DCMAKE_PREFIX_PATH="$dest/usr/local"
+# The version file accepts M.m and M.m.p, and refuses the next minor
+# (while M is 0: 0.x may break), the next major and 9.0.
+for v in "$maj.$min" "$ver" "$maj.$((min + 1))" "$((maj + 1)).0" 9.0; do
     mkdir -p "$w/ver$v"
     printf 'cmake_minimum_required(VERSION 3.14)\nproject(v C)\nfind_package(goc %s CONFIG REQUIRED)\n' "$v" \
         > "$w/ver$v/CMakeLists.txt"
     if cmake -S "$w/ver$v" -B "$w/ver$v/b" -DCMAKE_PREFIX_PATH="$dest/usr/local" > "$w/ver$v/log" 2>&1; then
         got=yes; else got=no; fi
-    case "$ver:$v:$got" in
-        0.1.*:0.1:yes|0.1.*:0.1.0:yes|0.1.*:0.2:no|0.1.*:1.0:no|0.1.*:9.0:no) ;;
-        *) echo "check-install: find_package(goc $v) with goc $ver: accepted=$got"; cat "$w/ver$v/log"; exit 1 ;;
-    esac
+    want=no
+    case "$v" in "$maj.$min"|"$ver") want=yes ;; esac
+    [ "$got" = "$want" ] || { echo "check-install: find_package(goc $v) with goc $ver: accepted=$got"; cat "$w/ver$v/log"; exit 1; }
 done
 
 # 3. add_subdirectory of the source tree, linking the library.
 cm subdir -DROUTE=subdir -DGOC_DIR="$w/src"
+cm subdir_stb -DROUTE=subdir_stb -DGOC_DIR="$w/src"
 
 # 4. FetchContent from a tarball.
 (cd "$w" && tar czf goc-src.tar.gz -C src .)
@@ -136,7 +166,7 @@ cm fetch -DROUTE=fetch -DGOC_URL="file://$w/goc-src.tar.gz"
 cmake -S "$w/src" -B "$w/gocbuild" $gen -DCMAKE_C_COMPILER="$cc" -DCMAKE_INSTALL_PREFIX="$w/cmroot" \
     > "$w/gocbuild.log" 2>&1 && cmake --build "$w/gocbuild" >> "$w/gocbuild.log" 2>&1 &&
     cmake --install "$w/gocbuild" >> "$w/gocbuild.log" 2>&1 || { cat "$w/gocbuild.log"; exit 1; }
-cm lib -DROUTE=lib -DCMAKE_PREFIX_PATH="$w/cmroot"
+cm lib -DROUTE=lib -DGOC_WANT="$ver" -DCMAKE_PREFIX_PATH="$w/cmroot"
 
 # 6. Meson: the tree as subprojects/goc, found through the README's wrap file.
 mkdir -p "$w/meson/subprojects"

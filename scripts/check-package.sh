@@ -29,12 +29,23 @@ for h in $headers; do
     grep -q 'SPDX-License-Identifier: MIT' "include/goc/$h" || bad "include/goc/$h: missing or no SPDX line"
 done
 grep -q "^## $ver " CHANGELOG.md || bad "CHANGELOG.md: no section for $ver"
+# GOC_VERSION_NUMBER, as a program's #if sees it.
+printf '#include "atomic.h"\ngoc_version_number = GOC_VERSION_NUMBER\n' > "${TMPDIR:-/tmp}/goc-ver.$$.c"
+num=$(${CC:-cc} -E -P -I. "${TMPDIR:-/tmp}/goc-ver.$$.c" | sed -n 's/^goc_version_number = //p' | tr -d '() ')
+rm -f "${TMPDIR:-/tmp}/goc-ver.$$.c"
+[ -n "$num" ] && [ "$(( $num ))" = "$(( maj * 10000 + min * 100 + pat ))" ] ||
+    bad "atomic.h: GOC_VERSION_NUMBER is $num, not $maj*10000 + $min*100 + $pat"
+# The README's install examples name this version.
+grep -q "find_package(goc $maj.$min CONFIG" README.md || bad "README.md: find_package(goc $maj.$min ...) not shown"
+[ "$(grep -c "v$ver" README.md)" -ge 2 ] || bad "README.md: the FetchContent and wrap examples do not name v$ver"
 grep -q "version: '$ver'" meson.build || bad "meson.build: project version is not $ver"
 
 # Nothing may lean on files beside the repository (the team's shared
 # directory): a clone must build, test and document itself.
 outside=".."/shared   # split, so that this line does not match itself
-files=$( (git ls-files 2>/dev/null || find . -type f ! -path './.git/*' ! -path './build/*') |
+files=$( (if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+              git ls-files; git ls-files --others --exclude-standard
+          else find . -type f ! -path './.git/*' ! -path './build/*'; fi) |
          grep -v '\.tar\.gz$' || true)
 hits=$(printf '%s\n' "$files" | while IFS= read -r f; do
            [ -f "$f" ] && grep -l -F "$outside" "$f" 2>/dev/null || true; done)

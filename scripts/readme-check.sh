@@ -14,7 +14,7 @@ awk -v dir="$b" '
     /^```/ && inblk     { inblk = 0; close(f); next }
     inblk               { print > f }
 ' README.md
-flags="-std=c11 -Wall -Wextra -pedantic -Werror -O2 -I."
+flags="-std=c11 -Wall -Wextra -pedantic -Werror -O2 -I. -Iinclude"
 fail=0
 for f in "$b"/block_*.c; do
     name=$(basename "$f" .c)
