@@ -179,6 +179,15 @@ extern "C" {
 #  define GOC_NOIPA
 #endif
 
+/* Branch hint for a fast path the caller's loop runs: the unlikely side
+ * (a slow-path call) is laid out away from the loop, so the common case
+ * falls through without a taken branch. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define GOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define GOC__UNLIKELY(x) (x)
+#endif
+
 /* ---- version ------------------------------------------------------------ */
 
 /* The same number heads every goc header (line 1) and CHANGELOG.md. A
