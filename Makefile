@@ -9,6 +9,7 @@
 #   make fuzz     the libFuzzer target against a model, FUZZ_TIME seconds (default 60)
 #   make soak     racing traffic for SOAK_TIME seconds under ASan + UBSan (not in CI)
 #   make bench    benchmarks: goc against Go and pthreads, with ratios
+#                 (BENCH_LOAD=N BENCH_LOAD_KIND=spin|cc: under background load)
 #   make matrix   the suite per compiler, C library, CPU (qemu) and option
 #   make size     .text bytes per module at -Os (x86_64, armhf)
 # Missing Debian packages are installed when run as root; otherwise make
@@ -169,9 +170,14 @@ $(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.to
 	cd bench/crossbeam && CARGO_TARGET_DIR=$(CURDIR)/$(B)/cargo cargo build --release --quiet
 	cp $(B)/cargo/release/bench_crossbeam $@
 
-BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool $(B)/bench/bench_go $(B)/bench/bench_crossbeam
+$(B)/bench/bench_floor: bench/floor.c bench/bench.h
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -Wall -Wextra -O2 -DNDEBUG $< -o $@ -pthread
+
+BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool $(B)/bench/bench_go \
+              $(B)/bench/bench_crossbeam $(B)/bench/bench_floor
 bench: deps-bench $(BENCH_BINS)
-	@sh bench/run.sh $(B)/bench
+	@BENCH_LOAD="$(BENCH_LOAD)" BENCH_LOAD_KIND="$(BENCH_LOAD_KIND)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" sh bench/run.sh $(B)/bench
 
 # The chart in README.md, from the table of the last make bench.
 bench-plot:

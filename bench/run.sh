@@ -10,13 +10,49 @@
 # repeats inside), and the table shows each one's best: a slow moment of
 # the host then hurts no side's figure. The pthread peer runs one round
 # (its unbuffered channel takes ~25 us a message).
+#
+# BENCH_LOAD=N runs N background processes during every workload, the same
+# for goc and every peer, started before the workload's first program and
+# stopped (by pid) after its last: BENCH_LOAD_KIND=spin (default: shell
+# busy loops) or cc (each compiles tests/impl.c at -O2 in a loop, as a
+# build sharing the machine does). The results then go to
+# results-<kind><N>/ beside the quiet results/. BENCH_WORKLOADS="a b"
+# runs only those workloads. The floors (bench/floor.c: a futex and a
+# sched_yield ping-pong, no library) run under the same load.
 set -eu
 dir=$1
 scale=${2:-1}
 rounds=${3:-${ROUNDS:-3}}
-out=$dir/results
+load=${BENCH_LOAD:-0}
+kind=${BENCH_LOAD_KIND:-spin}
+case "$kind" in spin|cc) ;; *) echo "bench: BENCH_LOAD_KIND is spin or cc" >&2; exit 1 ;; esac
+if [ "$load" -gt 0 ]; then out=$dir/results-$kind$load; else out=$dir/results; fi
 mkdir -p "$out"
 rm -f "$out"/*.raw
+for impl in goc pthread go crossbeam; do : > "$out/$impl.raw"; done
+
+# ---- background load -------------------------------------------------------
+load_pids=""
+load_start() {
+    i=0
+    while [ "$i" -lt "$load" ]; do
+        case "$kind" in
+            spin) sh -c 'while :; do :; done' & ;;
+            cc)   sh -c "while :; do ${CC:-cc} -std=c11 -O2 -I. -c tests/impl.c -o '$out/load$i.o' 2>/dev/null; done" & ;;
+        esac
+        load_pids="$load_pids $!"
+        i=$((i + 1))
+    done
+    [ "$load" -gt 0 ] && sleep 0.5   # let the load get going
+    return 0
+}
+load_stop() {
+    for p in $load_pids; do kill "$p" 2>/dev/null || true; done
+    for p in $load_pids; do wait "$p" 2>/dev/null || true; done
+    load_pids=""
+}
+trap load_stop EXIT
+trap 'load_stop; exit 130' INT TERM
 
 sync_w="mutex_contended rwmutex_read_mostly wg_uncontended once_done smap_mixed"
 pool_w="freelist_getput timer_churn timers_many_fire spawn_wait"
@@ -25,8 +61,12 @@ chan_w="chan_uncontended chan_pingpong_unbuf chan_spsc_buf chan_mpmc_buf chan_mp
 {
     echo "# machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')"
     echo "# date: $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3), best of $rounds rounds"
+    if [ "$load" -gt 0 ]; then echo "# load: $load background $kind processes during every workload"
+    else echo "# load: none (quiet)"; fi
 } | tee "$out/header.txt"
 for w in $sync_w $chan_w $pool_w; do
+    case " ${BENCH_WORKLOADS:-$w} " in *" $w "*) ;; *) continue ;; esac
+    load_start
     case " $sync_w " in *" $w "*) prog=bench_sync ;; *) prog=bench_chan ;; esac
     case " $pool_w " in *" $w "*) prog=bench_pool ;; esac
     "$dir/$prog" pthread "$scale" "$w" | tee -a "$out/pthread.raw"
@@ -37,7 +77,11 @@ for w in $sync_w $chan_w $pool_w; do
         [ "$prog" = bench_chan ] && "$dir/bench_crossbeam" "$scale" "$w" | tee -a "$out/crossbeam.raw"
         r=$((r + 1))
     done
+    load_stop
 done
+load_start
+"$dir/bench_floor" "$scale" | tee "$out/floor.txt"
+load_stop
 for impl in goc pthread go crossbeam; do    # best (lowest ns/op) line per workload, in order of first appearance
     awk '!($1 in best) { order[n++] = $1; best[$1] = $0; ns[$1] = $2 }
          $2 + 0 < ns[$1] + 0 { best[$1] = $0; ns[$1] = $2 }
@@ -59,6 +103,8 @@ awk '
                 ratio(g, p), ratio(g, o), ratio(g, c)
         }
     }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" "$out/crossbeam.txt" | tee "$out/table.txt"
+awk '{ printf "%s%s %s ns", (NR > 1 ? ", " : "floors (a round trip, no library): "), $1, $2 } END { print "" }' \
+    "$out/floor.txt" | sed 's/floor_//g; s/_pingpong//g' | tee -a "$out/table.txt"
 echo "(ratios: goc's figure divided by the peer's; below 1, goc is faster)"
 echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map;"
 echo " pthread peer for chan_*: a mutex + two condition variables around a ring, no select)"
