@@ -104,7 +104,7 @@ awk '
         }
     }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" "$out/crossbeam.txt" | tee "$out/table.txt"
 awk '{ printf "%s%s %s ns", (NR > 1 ? ", " : "floors (a round trip, no library): "), $1, $2 } END { print "" }' \
-    "$out/floor.txt" | sed 's/floor_//g; s/_pingpong//g' | tee -a "$out/table.txt"
+    "$out/floor.txt" | sed 's/floor_//g; s/_pingpong//g' | tee "$out/floors.txt"
 echo "(ratios: goc's figure divided by the peer's; below 1, goc is faster)"
 echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map;"
 echo " pthread peer for chan_*: a mutex + two condition variables around a ring, no select)"
