@@ -613,8 +613,9 @@ static int goc__mutex_lock_slow(goc_mutex *m, int64_t deadline) {
         }
         if (got == GOC__W_GRANTED) return GOC_OK;   /* handed off: LOCKED is ours */
         woken = true;                               /* WOKEN: compete again */
-        b.step = 0;                                 /* with a whole spin budget */
-        b.until = 0;
+        b.step = 0;                                 /* a whole spin budget again: */
+        b.until = 0;                                /* field by field, as a struct copy
+                                                       is a memset GenMC cannot model */
     }
 }
 
