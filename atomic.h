@@ -492,6 +492,19 @@ GOC_DEF void goc_wake_all(goc_atomic_u32 *addr);
  * never first set up from inside a prepare handler (musl and macOS hold
  * their atfork lock there). */
 GOC_DEF void goc__wait_init(void);
+/* For goc's modules: wait on, and wake, the high 32 bits of a 64-bit word
+ * (the WaitGroup's counter). The same as goc_wait_u32 / goc_wake_all on
+ * that half's address, except under GOC_MODEL_CHECK, whose model reads
+ * the half through the whole word (see "model checking" below). */
+GOC_DEF int  goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_duration timeout);
+GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word);
+static inline goc_atomic_u32 *goc__u64_hi(const goc_atomic_u64 *word) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (goc_atomic_u32 *)(void *)(uintptr_t)word;
+#else
+    return (goc_atomic_u32 *)(void *)((uintptr_t)word + 4);
+#endif
+}
 #ifdef GOC_MODEL_CHECK
 GOC_DEF void goc__mc_advance(goc_duration d);   /* the model's clock moves on */
 GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u32 */
@@ -737,10 +750,24 @@ static goc__mc_node goc__mc_nodes[GOC__MC_THREADS];
 static int goc__mc_nthreads;                 /* guarded by goc__mc_mu */
 static _Thread_local int goc__mc_tid;        /* 1 + index into goc__mc_nodes */
 
-GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
-    if (timeout <= 0) return goc__wait_poll(addr, expected);
+/* The word a wait compares: addr's own, or - for goc__wait_u64_hi - the
+ * high half of the 64-bit word it belongs to, read as the 64-bit word it
+ * was written as (GenMC does not model a narrower read of a wider write:
+ * it would see the initial value). */
+static uint32_t goc__mc_look(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole) {
+    if (whole) return (uint32_t)(goc_atomic_u64_load_explicit(whole, GOC_RELAXED) >> 32);
+    return goc_atomic_u32_load_explicit(addr, GOC_RELAXED);
+}
+
+static int goc__mc_wait(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole,
+                        uint32_t expected, goc_duration timeout) {
+    if (timeout <= 0) {
+        if (!whole) return goc__wait_poll(addr, expected);
+        return (uint32_t)(goc_atomic_u64_load_explicit(whole, GOC_ACQUIRE) >> 32) == expected
+               ? GOC_TIMEOUT : GOC_OK;
+    }
     if (timeout < GOC__WAIT_NO_LIMIT) {
-        if (goc_atomic_u32_load_explicit(addr, GOC_RELAXED) != expected) return GOC_OK;
+        if (goc__mc_look(addr, whole) != expected) return GOC_OK;
         goc__mc_advance(timeout);
         return GOC_TIMEOUT;
     }
@@ -752,7 +779,7 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
     goc__mc_node *n = &goc__mc_nodes[goc__mc_tid - 1];
     /* Relaxed: the mutex orders it after a waker's store (the waker
      * stores, then locks), as the futex's bucket lock does. */
-    if (goc_atomic_u32_load_explicit(addr, GOC_RELAXED) != expected) {
+    if (goc__mc_look(addr, whole) != expected) {
         pthread_mutex_unlock(&goc__mc_mu);
         return GOC_OK;
     }
@@ -764,6 +791,14 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
     while (!goc_atomic_u32_load_explicit(&n->woken, GOC_RELAXED)) {}
     return GOC_OK;
 }
+
+GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_duration timeout) {
+    return goc__mc_wait(addr, NULL, expected, timeout);
+}
+GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_duration timeout) {
+    return goc__mc_wait(goc__u64_hi(word), word, expected, timeout);
+}
+GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
 
 static void goc__mc_wake(goc_atomic_u32 *addr, bool all) {
     pthread_mutex_lock(&goc__mc_mu);
@@ -981,6 +1016,13 @@ GOC_DEF void goc__wait_init(void) { pthread_once(&goc__park_once, goc__park_init
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 
 #endif /* parking back ends */
+
+#ifndef GOC_MODEL_CHECK
+GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_duration timeout) {
+    return goc_wait_u32(goc__u64_hi(word), expected, timeout);
+}
+GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
+#endif
 
 #endif /* GOC_ATOMIC_IMPLEMENTATION */
 

@@ -963,15 +963,6 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
 #  define GOC__TEST_HOOK_WG_ZERO() ((void)0)
 #endif
 
-/* The counter's half of state, as a futex word. */
-static goc_atomic_u32 *goc__wg_counter_word(goc_waitgroup *wg) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return (goc_atomic_u32 *)(void *)&wg->state;
-#else
-    return (goc_atomic_u32 *)(void *)((unsigned char *)&wg->state + 4);
-#endif
-}
-
 GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
     if (delta > INT32_MAX || delta < INT32_MIN) GOC_PANIC("sync: WaitGroup counter overflow");
     /* seq_cst: release for the work before done(), and ordered against the
@@ -982,7 +973,7 @@ GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
     if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
     if (v == 0 && (s & GOC__WG_WAITING)) {
         GOC__TEST_HOOK_WG_ZERO();
-        goc_wake_all(goc__wg_counter_word(wg));   /* by address only: wg may be gone */
+        goc__wake_u64_hi(&wg->state);   /* by address only: wg may be gone */
     }
 }
 
@@ -1008,7 +999,7 @@ static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
         }
         goc_duration left = goc_until(deadline);
         if (left <= 0) return GOC_TIMEOUT;
-        goc_wait_u32(goc__wg_counter_word(wg), (uint32_t)(s >> 32), left);
+        goc__wait_u64_hi(&wg->state, (uint32_t)(s >> 32), left);   /* the counter's half */
     }
 }
 

@@ -2,10 +2,7 @@
  * done (the counter's seq_cst RMW publishes the work to the waiter that
  * sees zero); then the group is reused for a second round, whose add races
  * the first round's clean-up of the WAITING flag. Proves no work is missed
- * and the reuse is clean. NOT the wake-up: the waiter sleeps on the 32-bit
- * half of the 64-bit state, and GenMC does not model such mixed-size
- * accesses (its read of the half sees the initial value), so under the
- * model the waiter never parks; it polls until the loop bound. */
+ * and the reuse is clean. The wake-up is waitgroup_wake's. */
 #include "verify.h"
 
 static goc_waitgroup wg;
