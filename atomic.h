@@ -754,20 +754,17 @@ static _Thread_local int goc__mc_tid;        /* 1 + index into goc__mc_nodes */
  * high half of the 64-bit word it belongs to, read as the 64-bit word it
  * was written as (GenMC does not model a narrower read of a wider write:
  * it would see the initial value). */
-static uint32_t goc__mc_look(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole) {
-    if (whole) return (uint32_t)(goc_atomic_u64_load_explicit(whole, GOC_RELAXED) >> 32);
-    return goc_atomic_u32_load_explicit(addr, GOC_RELAXED);
+static uint32_t goc__mc_look(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole, int mo) {
+    if (whole) return (uint32_t)(goc_atomic_u64_load_explicit(whole, mo) >> 32);
+    return goc_atomic_u32_load_explicit(addr, mo);
 }
 
 static int goc__mc_wait(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole,
                         uint32_t expected, goc_duration timeout) {
-    if (timeout <= 0) {
-        if (!whole) return goc__wait_poll(addr, expected);
-        return (uint32_t)(goc_atomic_u64_load_explicit(whole, GOC_ACQUIRE) >> 32) == expected
-               ? GOC_TIMEOUT : GOC_OK;
-    }
+    /* A poll: acquire, as goc__wait_poll's. */
+    if (timeout <= 0) return goc__mc_look(addr, whole, GOC_ACQUIRE) == expected ? GOC_TIMEOUT : GOC_OK;
     if (timeout < GOC__WAIT_NO_LIMIT) {
-        if (goc__mc_look(addr, whole) != expected) return GOC_OK;
+        if (goc__mc_look(addr, whole, GOC_RELAXED) != expected) return GOC_OK;
         goc__mc_advance(timeout);
         return GOC_TIMEOUT;
     }
@@ -779,7 +776,7 @@ static int goc__mc_wait(const goc_atomic_u32 *addr, const goc_atomic_u64 *whole,
     goc__mc_node *n = &goc__mc_nodes[goc__mc_tid - 1];
     /* Relaxed: the mutex orders it after a waker's store (the waker
      * stores, then locks), as the futex's bucket lock does. */
-    if (goc__mc_look(addr, whole) != expected) {
+    if (goc__mc_look(addr, whole, GOC_RELAXED) != expected) {
         pthread_mutex_unlock(&goc__mc_mu);
         return GOC_OK;
     }
@@ -798,7 +795,6 @@ GOC_DEF int goc_wait_u32(const goc_atomic_u32 *addr, uint32_t expected, goc_dura
 GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_duration timeout) {
     return goc__mc_wait(goc__u64_hi(word), word, expected, timeout);
 }
-GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
 
 static void goc__mc_wake(goc_atomic_u32 *addr, bool all) {
     pthread_mutex_lock(&goc__mc_mu);
@@ -1017,12 +1013,13 @@ GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 
 #endif /* parking back ends */
 
-#ifndef GOC_MODEL_CHECK
+#ifndef GOC_MODEL_CHECK   /* the model's wait is its own (above) */
 GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_duration timeout) {
     return goc_wait_u32(goc__u64_hi(word), expected, timeout);
 }
-GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
 #endif
+/* A wake uses the address only: the same in every back end. */
+GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
 
 #endif /* GOC_ATOMIC_IMPLEMENTATION */
 
