@@ -25,7 +25,7 @@ B       := build
 
 HEADERS := atomic.h sync.h chan.h pool.h timer.h context.h
 TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap \
-           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context \
+           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context test_ctx_more \
            test_extremes test_fork
 # Each suite is built twice: on futexes, and on the portable parking table.
 # Suites that compile the implementation themselves (test hooks, a custom allocator).

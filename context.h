@@ -53,6 +53,58 @@
  *       Keys are compared as pointers: use the address of a static
  *       object of your own, as Go code uses an unexported key type.
  *
+ *   Go 1.20 / 1.21:
+ *   void goc_ctx_cancel_cause(goc_ctx *ctx, int cause);
+ *       goc_ctx_cancel, recording why: cause is any int of yours (a result
+ *       code, an errno); GOC_OK counts as GOC_CANCELED. Only the first end
+ *       of a context counts; its descendants end with the same cause.
+ *   int  goc_ctx_cause(goc_ctx *ctx);       GOC_OK while ctx lives; then the cause given to
+ *                                           cancel_cause, else goc_ctx_err's answer
+ *                                           (GOC_DEADLINE for a deadline, GOC_CANCELED)
+ *   goc_ctx_hook *goc_ctx_after_func(goc_ctx *ctx, void (*fn)(void *), void *arg);
+ *       fn(arg) runs on a thread of its own (goc_go) once ctx ends, at once
+ *       if it has. NULL with errno EINVAL (ctx NULL, fn NULL, or a context
+ *       that never ends: background and values over it) or ENOMEM. The
+ *       hook holds a reference on the context until it is stopped.
+ *   bool goc_ctx_hook_stop(goc_ctx_hook *h);
+ *       ends the hook and frees it; call it exactly once per hook, before
+ *       or after fn ran. true: it prevented fn from running; false: fn has
+ *       been started (it does not wait for fn to finish). NULL: false.
+ *
+ *   The blocking calls, bounded by a context. Each returns what the plain
+ *   call returns, or goc_ctx_err(ctx) (GOC_CANCELED or GOC_DEADLINE) when
+ *   ctx ends first; a context that has already ended answers that at once,
+ *   without trying. ctx NULL: GOC_EINVAL; a context that never ends
+ *   (background): the plain call.
+ *   int goc_ctx_send(goc_ctx *ctx, goc_chan *ch, const void *elem);     goc_chan_send
+ *   int goc_ctx_recv(goc_ctx *ctx, goc_chan *ch, void *out);            goc_chan_recv
+ *   int goc_ctx_sem_acquire(goc_ctx *ctx, goc_sem *s, int64_t n);       goc_sem_acquire
+ *   int goc_ctx_submit(goc_ctx *ctx, goc_workers *w, void (*fn)(void *), void *arg);
+ *   int goc_ctx_sleep(goc_ctx *ctx, goc_duration d);                    GOC_OK after d
+ *       Where both are ready at once (a value waiting and ctx ended), the
+ *       operation or the context may win, as in Go's two-case select.
+ *
+ *   errgroup (golang.org/x/sync/errgroup): tasks that return an int.
+ *   goc_group *goc_group_new(goc_ctx *parent);
+ *       parent NULL: a plain group. Else the group owns a child of parent
+ *       (goc_group_ctx), cancelled with the task's result as its cause by
+ *       the first task that returns non-zero, and when wait returns. NULL
+ *       with errno ENOMEM.
+ *   goc_ctx *goc_group_ctx(goc_group *g);   that child, for the tasks (NULL without a parent)
+ *   void goc_group_set_limit(goc_group *g, int n);
+ *       at most n tasks at once (n < 0: no limit, the default); call while
+ *       no task runs. With n == 0 no task can start: go and try_go answer
+ *       GOC_EINVAL (Go's would block forever).
+ *   int  goc_group_go(goc_group *g, int (*fn)(void *), void *arg);
+ *       run fn(arg) on goc_go, waiting for room while at the limit.
+ *       GOC_OK, GOC_ENOMEM, GOC_EINVAL (g or fn NULL, limit 0).
+ *   int  goc_group_try_go(goc_group *g, int (*fn)(void *), void *arg);
+ *       the same, or GOC_WOULDBLOCK at the limit, at once.
+ *   int  goc_group_wait(goc_group *g);      waits for every task started; the first
+ *                                           non-zero result, or GOC_OK
+ *   void goc_group_free(goc_group *g);      after wait (it waits for running tasks
+ *                                           anyway); frees the group's context
+ *
  * LIFETIME
  *   Contexts are reference counted. A child holds a reference on its
  *   parent, so it stays valid when the caller freed the parent (freeing
@@ -66,8 +118,9 @@
  *   Cancelling and freeing take bounded stack however deep the tree is.
  *
  * ORDERING
- *   Cancellation happens-before a receive on done that answers GOC_CLOSED
- *   and before goc_ctx_err returns the error.
+ *   Cancellation happens-before a receive on done that answers GOC_CLOSED,
+ *   before goc_ctx_err (and goc_ctx_cause) returns the error, and before an
+ *   after_func's fn runs. A group's tasks happen-before its wait returns.
  *
  * THREAD SAFETY
  *   Every function may be called from any thread on the same context.
@@ -95,6 +148,27 @@ GOC_DEF bool      goc_ctx_deadline(goc_ctx *ctx, int64_t *deadline);
 GOC_DEF void     *goc_ctx_value(goc_ctx *ctx, const void *key);
 GOC_DEF void      goc_ctx_free(goc_ctx *ctx);
 GOC_DEF void      goc_ctx_release(goc_ctx *ctx);
+
+GOC_DEF void      goc_ctx_cancel_cause(goc_ctx *ctx, int cause);
+GOC_DEF int       goc_ctx_cause(goc_ctx *ctx);
+typedef struct goc_ctx_hook goc_ctx_hook;
+GOC_DEF goc_ctx_hook *goc_ctx_after_func(goc_ctx *ctx, void (*fn)(void *), void *arg);
+GOC_DEF bool      goc_ctx_hook_stop(goc_ctx_hook *h);
+
+GOC_DEF int goc_ctx_send(goc_ctx *ctx, goc_chan *ch, const void *elem);
+GOC_DEF int goc_ctx_recv(goc_ctx *ctx, goc_chan *ch, void *out);
+GOC_DEF int goc_ctx_sem_acquire(goc_ctx *ctx, goc_sem *s, int64_t n);
+GOC_DEF int goc_ctx_submit(goc_ctx *ctx, goc_workers *w, void (*fn)(void *), void *arg);
+GOC_DEF int goc_ctx_sleep(goc_ctx *ctx, goc_duration d);
+
+typedef struct goc_group goc_group;
+GOC_DEF goc_group *goc_group_new(goc_ctx *parent);
+GOC_DEF goc_ctx   *goc_group_ctx(goc_group *g);
+GOC_DEF void       goc_group_set_limit(goc_group *g, int n);
+GOC_DEF int        goc_group_go(goc_group *g, int (*fn)(void *), void *arg);
+GOC_DEF int        goc_group_try_go(goc_group *g, int (*fn)(void *), void *arg);
+GOC_DEF int        goc_group_wait(goc_group *g);
+GOC_DEF void       goc_group_free(goc_group *g);
 
 #ifdef __cplusplus
 }
@@ -168,9 +242,36 @@ GOC_DEF void      goc_ctx_release(goc_ctx *ctx);
  * done. The last reference unregisters the context from its canceler,
  * frees the timer and the context, and drops the parent.
  *
+ * Causes. The cause is stored (relaxed) just before the error, whose
+ * release store publishes it: goc_ctx_cause reads the error (acquire)
+ * first. A cancel carries its cause down the tree with its error.
+ *
+ * Hooks (goc_ctx_after_func, and the context-bounded waits that cannot be
+ * a select: goc_ctx_sem_acquire). A hook sits on its canceler's list,
+ * under that canceler's lock, like a child. The end of the context
+ * detaches the list (under the lock, as it does the children) and, once
+ * no context lock and not goc__ctx_cancel_mu is held, fires each hook:
+ * state PENDING -> RUNNING, then either goc_go(fn, arg) (after_func; if
+ * no thread can be had, fn runs right there) or fn(arg) on the cancelling
+ * thread (an internal hook: a few instructions that end a wait), then
+ * RUNNING -> RAN (release), and a wake by address if a stopper waits.
+ * Stopping decides under the same lock: a hook still listed is taken off
+ * and never fires (stop answers true); one already detached fires or has
+ * fired, so the stopper waits until it is RAN (a thread start, or a few
+ * instructions) before it frees the hook or returns: the firing side's
+ * last touch of a hook is that RAN store. So a hook may live on its
+ * owner's stack (the internal ones do: no allocation, nothing to fail).
+ * An after_func hook holds a reference on its canceler until it is
+ * stopped, so the stopper can always take the canceler's lock (an earlier
+ * version dropped it when the hook fired, and a stop after the last
+ * release locked freed memory: TSan found it).
+ *
  * Lock order: goc__ctx_cancel_mu, then one context lock at a time; the
  * timer lock and a channel's lock may be taken under a context lock
- * (closing done, arming the timer).
+ * (closing done, arming the timer). A semaphore's lock may be held when a
+ * context lock is taken (goc_ctx_sem_acquire arms its hook under it); the
+ * hooks fire with no context lock held, and an internal hook's fn takes
+ * no lock.
  */
 
 #include <errno.h>
@@ -188,8 +289,10 @@ struct goc_ctx {
     void *val;
     /* cancel contexts */
     goc_atomic_i32 err;
-    goc_mutex lock;                  /* children, timer, armed */
+    goc_atomic_i32 cause;            /* set just before err (see the design) */
+    goc_mutex lock;                  /* children, hooks, timer, armed */
     goc_ctx *children;               /* registered below us */
+    goc_ctx_hook *hooks;             /* pending hooks (under lock) */
     goc_ctx *reg;                    /* the canceler we are registered with (fixed) */
     goc_ctx *prev, *next;            /* links in reg's list (under reg's lock) */
     bool listed;                     /* on reg's list (under reg's lock) */
@@ -197,6 +300,20 @@ struct goc_ctx {
     goc_timer *timer;
     bool armed;                      /* the timer holds a reference (under lock) */
     goc_chan *done;
+};
+
+enum { GOC__HOOK_PENDING = 0, GOC__HOOK_RUNNING = 1, GOC__HOOK_RAN = 2, GOC__HOOK_WAITER = 4 };
+
+struct goc_ctx_hook {
+    goc_ctx_hook *prev, *next;       /* on the canceler's list (under its lock); then
+                                        `next` links the cancel's fire list */
+    goc_ctx *ctx;                    /* the canceler (NULL: fired at creation) */
+    void (*fn)(void *);
+    void *arg;
+    bool listed;                     /* on ctx's list (under ctx's lock) */
+    bool thread;                     /* after_func: fn runs on goc_go, and the hook
+                                        holds a reference on ctx while pending */
+    goc_atomic_u32 state;            /* GOC__HOOK_* (see the design) */
 };
 
 static goc_ctx goc__ctx_bg = { .kind = GOC__CTX_BACKGROUND };
@@ -263,7 +380,8 @@ static bool goc__ctx_try_retain(goc_ctx *c) {
  * canceler's list, and push its live children (each with a reference
  * taken) on *todo, linked through their `next` (they are off every list
  * now: nobody else reads their links). Nothing if c had already ended. */
-static bool goc__ctx_end(goc_ctx *c, int err, goc_ctx **todo, bool leaf_only) {
+static bool goc__ctx_end(goc_ctx *c, int err, int cause, goc_ctx **todo, goc_ctx_hook **fire,
+                         bool leaf_only) {
     goc_mutex_lock(&c->lock);
     if (leaf_only && c->had_children) {   /* a tree: the caller takes goc__ctx_cancel_mu */
         goc_mutex_unlock(&c->lock);
@@ -273,10 +391,19 @@ static bool goc__ctx_end(goc_ctx *c, int err, goc_ctx **todo, bool leaf_only) {
         goc_mutex_unlock(&c->lock);
         return true;
     }
-    /* release: the error is published before done closes; err() and a
-     * receive on done (acquire) see everything before the cancel. */
+    /* release: the error (and the cause before it) is published before
+     * done closes; err() and a receive on done (acquire) see everything
+     * before the cancel. */
+    goc_atomic_i32_store_explicit(&c->cause, cause, GOC_RELAXED);
     goc_atomic_i32_store_explicit(&c->err, err, GOC_RELEASE);
     goc_chan_close(c->done);
+    for (goc_ctx_hook *h = c->hooks, *next; h; h = next) {
+        next = h->next;
+        h->listed = false;           /* ours now: fired once the locks are dropped */
+        h->next = *fire;
+        *fire = h;
+    }
+    c->hooks = NULL;
     for (goc_ctx *ch = c->children, *next; ch; ch = next) {
         next = ch->next;
         ch->listed = false;
@@ -299,20 +426,47 @@ static bool goc__ctx_end(goc_ctx *c, int err, goc_ctx **todo, bool leaf_only) {
  * a chain of any depth cancels in bounded stack, on any thread. */
 static goc_mutex goc__ctx_cancel_mu;   /* one subtree cancel at a time (see the design) */
 
-static void goc__ctx_cancel(goc_ctx *c, int err) {
+/* Fire the hooks a cancel detached (see the design); no lock held. The
+ * hooks' contexts stay: an after_func hook holds a reference until it is
+ * stopped (the stopper takes the context's lock), an internal hook's
+ * context is held by the waiter. */
+static void goc__ctx_fire(goc_ctx_hook *h) {
+    while (h) {
+        goc_ctx_hook *next = h->next;    /* read before RAN: the hook may go then */
+        void (*fn)(void *) = h->fn;
+        void *arg = h->arg;
+        bool thread = h->thread;
+        /* relaxed: only a stopper reads it, to know it must wait for RAN */
+        goc_atomic_u32_fetch_add_explicit(&h->state, GOC__HOOK_RUNNING, GOC_RELAXED);
+        if (!thread || goc_go(fn, arg) != GOC_OK) fn(arg);
+        /* release: fn's effects (an internal hook's cancel of a wait) come
+         * before the stopper frees the hook; the last touch of h. */
+        uint32_t old = goc_atomic_u32_fetch_add_explicit(&h->state, GOC__HOOK_RAN - GOC__HOOK_RUNNING,
+                                                         GOC_RELEASE);
+        if (old & GOC__HOOK_WAITER) goc_wake_all(&h->state);   /* by address only */
+        h = next;
+    }
+}
+
+static void goc__ctx_cancel(goc_ctx *c, int err, int cause) {
     goc_ctx *todo = NULL;
+    goc_ctx_hook *fire = NULL;
     /* A context that never had a child ends on its own (a child that
      * registers afterwards sees the error and ends itself). */
-    if (goc__ctx_end(c, err, &todo, true)) return;
+    if (goc__ctx_end(c, err, cause, &todo, &fire, true)) {
+        goc__ctx_fire(fire);
+        return;
+    }
     goc_mutex_lock(&goc__ctx_cancel_mu);
-    goc__ctx_end(c, err, &todo, false);
+    goc__ctx_end(c, err, cause, &todo, &fire, false);
     while (todo) {
         goc_ctx *ch = todo;
         todo = ch->next;             /* ours: off every list, nobody else reads it */
-        goc__ctx_end(ch, err, &todo, false);
+        goc__ctx_end(ch, err, cause, &todo, &fire, false);
         goc__ctx_release(ch);        /* the reference goc__ctx_end took */
     }
     goc_mutex_unlock(&goc__ctx_cancel_mu);
+    goc__ctx_fire(fire);
 }
 
 static goc_ctx *goc__ctx_new(goc_ctx *parent, int kind) {
@@ -344,6 +498,7 @@ static void goc__ctx_register(goc_ctx *c) {
     c->reg = reg;
     goc_mutex_lock(&reg->lock);
     int err = goc_atomic_i32_load_explicit(&reg->err, GOC_RELAXED);
+    int cause = goc_atomic_i32_load_explicit(&reg->cause, GOC_RELAXED);   /* under reg's lock */
     if (err == GOC_OK) {
         c->prev = NULL;
         c->next = reg->children;
@@ -353,7 +508,7 @@ static void goc__ctx_register(goc_ctx *c) {
         reg->had_children = true;
     }
     goc_mutex_unlock(&reg->lock);
-    if (err != GOC_OK) goc__ctx_cancel(c, err);
+    if (err != GOC_OK) goc__ctx_cancel(c, err, cause);
 }
 
 GOC_DEF goc_ctx *goc_ctx_with_cancel(goc_ctx *parent) {
@@ -364,7 +519,7 @@ GOC_DEF goc_ctx *goc_ctx_with_cancel(goc_ctx *parent) {
 
 static void goc__ctx_expire(void *arg) {
     goc_ctx *c = (goc_ctx *)arg;
-    goc__ctx_cancel(c, GOC_DEADLINE);
+    goc__ctx_cancel(c, GOC_DEADLINE, GOC_DEADLINE);
     goc__ctx_release(c);             /* the timer's reference */
 }
 
@@ -380,7 +535,7 @@ GOC_DEF goc_ctx *goc_ctx_with_deadline(goc_ctx *parent, int64_t deadline) {
     goc__ctx_register(c);
     goc_duration d = goc_until(deadline);       /* saturating: INT64_MIN is long past */
     if (d <= 0) {
-        goc__ctx_cancel(c, GOC_DEADLINE);
+        goc__ctx_cancel(c, GOC_DEADLINE, GOC_DEADLINE);
         return c;
     }
     goc_ctx_retain(c);               /* the timer's reference */
@@ -413,7 +568,7 @@ GOC_DEF goc_ctx *goc_ctx_with_value(goc_ctx *parent, const void *key, void *val)
 }
 
 GOC_DEF void goc_ctx_cancel(goc_ctx *ctx) {
-    if (ctx && ctx->kind == GOC__CTX_CANCEL) goc__ctx_cancel(ctx, GOC_CANCELED);
+    if (ctx && ctx->kind == GOC__CTX_CANCEL) goc__ctx_cancel(ctx, GOC_CANCELED, GOC_CANCELED);
 }
 
 GOC_DEF goc_chan *goc_ctx_done(goc_ctx *ctx) {
@@ -448,6 +603,303 @@ GOC_DEF void goc_ctx_free(goc_ctx *ctx) {
 GOC_DEF void goc_ctx_release(goc_ctx *ctx) {
     if (!ctx || ctx->kind == GOC__CTX_BACKGROUND) return;
     goc__ctx_release(ctx);
+}
+
+/* ---- Go 1.20/1.21: causes and AfterFunc --------------------------------- */
+
+GOC_DEF void goc_ctx_cancel_cause(goc_ctx *ctx, int cause) {
+    if (ctx && ctx->kind == GOC__CTX_CANCEL)
+        goc__ctx_cancel(ctx, GOC_CANCELED, cause != GOC_OK ? cause : GOC_CANCELED);
+}
+
+GOC_DEF int goc_ctx_cause(goc_ctx *ctx) {
+    goc_ctx *c = goc__ctx_canceler(ctx);
+    if (!c) return GOC_OK;
+    /* acquire: pairs with cancel's release store of err, after the cause */
+    if (goc_atomic_i32_load_explicit(&c->err, GOC_ACQUIRE) == GOC_OK) return GOC_OK;
+    return goc_atomic_i32_load_explicit(&c->cause, GOC_RELAXED);
+}
+
+/* Put h on c's list unless c has ended; false: it has (nothing listed). */
+static bool goc__ctx_hook_add(goc_ctx *c, goc_ctx_hook *h) {
+    goc_mutex_lock(&c->lock);
+    bool live = goc_atomic_i32_load_explicit(&c->err, GOC_RELAXED) == GOC_OK;
+    if (live) {
+        h->prev = NULL;
+        h->next = c->hooks;
+        if (h->next) h->next->prev = h;
+        c->hooks = h;
+        h->listed = true;
+    }
+    goc_mutex_unlock(&c->lock);
+    return live;
+}
+
+/* End h: true if it was still listed (it will never fire); else wait
+ * until whoever fires it has stored RAN, its last touch. h's context is
+ * held (the hook's own reference, or the caller's). */
+static bool goc__ctx_hook_end(goc_ctx_hook *h) {
+    goc_ctx *c = h->ctx;
+    if (c) {
+        goc_mutex_lock(&c->lock);
+        bool listed = h->listed;
+        if (listed) {
+            if (h->prev) h->prev->next = h->next; else c->hooks = h->next;
+            if (h->next) h->next->prev = h->prev;
+            h->listed = false;
+        }
+        goc_mutex_unlock(&c->lock);
+        if (listed) return true;
+    }
+    /* acquire: pairs with the RAN store, so fn's writes and the firing
+     * side's reads of h are done before h goes */
+    uint32_t st = goc_atomic_u32_load_explicit(&h->state, GOC_ACQUIRE);
+    while ((st & 3u) != GOC__HOOK_RAN) {
+        if (!(st & GOC__HOOK_WAITER)) {
+            if (!goc_atomic_u32_cas_explicit(&h->state, &st, st | GOC__HOOK_WAITER,
+                                             GOC_ACQUIRE, GOC_ACQUIRE))
+                continue;
+            st |= GOC__HOOK_WAITER;
+        }
+        goc_wait_u32(&h->state, st, GOC_FOREVER);
+        st = goc_atomic_u32_load_explicit(&h->state, GOC_ACQUIRE);
+    }
+    return false;
+}
+
+GOC_DEF goc_ctx_hook *goc_ctx_after_func(goc_ctx *ctx, void (*fn)(void *), void *arg) {
+    goc_ctx *c = goc__ctx_canceler(ctx);
+    if (!c || !fn) { errno = EINVAL; return NULL; }     /* never ends: fn would never run */
+    goc_ctx_hook *h = (goc_ctx_hook *)GOC_CALLOC(1, sizeof *h);
+    if (!h) { errno = ENOMEM; return NULL; }
+    h->fn = fn;
+    h->arg = arg;
+    h->thread = true;
+    goc_ctx_retain(c);               /* the pending hook's reference */
+    h->ctx = c;
+    if (goc__ctx_hook_add(c, h)) return h;
+    /* Ended already: fn starts now, and the hook is born RAN. */
+    h->ctx = NULL;
+    goc__ctx_release(c);
+    goc_atomic_u32_store_explicit(&h->state, GOC__HOOK_RAN, GOC_RELAXED);
+    if (goc_go(fn, arg) != GOC_OK) {
+        GOC_FREE(h);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return h;
+}
+
+GOC_DEF bool goc_ctx_hook_stop(goc_ctx_hook *h) {
+    if (!h) return false;
+    bool prevented = goc__ctx_hook_end(h);
+    goc__ctx_release(h->ctx);        /* the hook's reference (NULL: born RAN, none) */
+    GOC_FREE(h);
+    return prevented;
+}
+
+/* ---- the blocking calls, bounded by a context ----------------------------- */
+
+/* The end of ctx (its done channel), or NULL: *rc is the answer already
+ * (ctx NULL, or ended) when it returns NULL with *rc set; neither: it
+ * never ends, use the plain call. */
+static goc_chan *goc__ctx_bound(goc_ctx *ctx, int *rc) {
+    *rc = GOC_OK;
+    if (!ctx) { *rc = GOC_EINVAL; return NULL; }
+    goc_chan *done = goc_ctx_done(ctx);
+    if (done) *rc = goc_ctx_err(ctx);
+    return *rc == GOC_OK ? done : NULL;
+}
+
+/* A two-case select: the operation (case 0) or the end of ctx (case 1). */
+static int goc__ctx_select(goc_ctx *ctx, goc_case op, goc_chan *done) {
+    goc_case cs[2] = { op, goc_recv_case(done, NULL) };
+    int i = goc_select(cs, 2);
+    if (i == 0) return cs[0].ok ? GOC_OK : GOC_CLOSED;
+    return i == 1 ? goc_ctx_err(ctx) : i;
+}
+
+GOC_DEF int goc_ctx_send(goc_ctx *ctx, goc_chan *ch, const void *elem) {
+    int rc;
+    goc_chan *done = goc__ctx_bound(ctx, &rc);
+    if (rc != GOC_OK) return rc;
+    if (!done || !ch) return goc_chan_send(ch, elem);
+    return goc__ctx_select(ctx, goc_send_case(ch, elem), done);
+}
+
+GOC_DEF int goc_ctx_recv(goc_ctx *ctx, goc_chan *ch, void *out) {
+    int rc;
+    goc_chan *done = goc__ctx_bound(ctx, &rc);
+    if (rc != GOC_OK) return rc;
+    if (!done || !ch) return goc_chan_recv(ch, out);
+    return goc__ctx_select(ctx, goc_recv_case(ch, out), done);
+}
+
+GOC_DEF int goc_ctx_submit(goc_ctx *ctx, goc_workers *w, void (*fn)(void *), void *arg) {
+    int rc;
+    goc_chan *done = goc__ctx_bound(ctx, &rc);
+    if (rc != GOC_OK) return rc;
+    rc = goc__workers_submit_done(w, fn, arg, done);
+    return rc == GOC_CANCELED ? goc_ctx_err(ctx) : rc;
+}
+
+GOC_DEF int goc_ctx_sleep(goc_ctx *ctx, goc_duration d) {
+    int rc;
+    goc_chan *done = goc__ctx_bound(ctx, &rc);
+    if (rc != GOC_OK) return rc;
+    if (!done) {
+        goc_sleep(d);
+        return GOC_OK;
+    }
+    if (d <= 0) return GOC_OK;
+    goc_case cs[1] = { goc_recv_case(done, NULL) };
+    rc = goc_select_timeout(cs, 1, d);
+    return rc == GOC_TIMEOUT ? GOC_OK : goc_ctx_err(ctx);
+}
+
+/* goc_ctx_sem_acquire: the waiter's hook, on its stack; its fn cancels
+ * the queued waiter's word (sync.h's goc__wait_cancel). */
+typedef struct goc__ctx_semwait {
+    goc_ctx_hook h;
+    goc_ctx *c;
+    goc_atomic_u32 *word;
+} goc__ctx_semwait;
+
+static void goc__ctx_semwait_fire(void *arg) {
+    goc__wait_cancel(((goc__ctx_semwait *)arg)->word);
+}
+
+static void goc__ctx_semwait_arm(void *arg, goc_atomic_u32 *word) {
+    goc__ctx_semwait *sw = (goc__ctx_semwait *)arg;
+    sw->word = word;
+    if (!goc__ctx_hook_add(sw->c, &sw->h)) {   /* ended meanwhile: cancel now */
+        sw->h.ctx = NULL;
+        goc_atomic_u32_store_explicit(&sw->h.state, GOC__HOOK_RAN, GOC_RELAXED);
+        goc__wait_cancel(word);
+    }
+}
+
+static void goc__ctx_semwait_disarm(void *arg) {
+    (void)goc__ctx_hook_end(&((goc__ctx_semwait *)arg)->h);
+}
+
+GOC_DEF int goc_ctx_sem_acquire(goc_ctx *ctx, goc_sem *s, int64_t n) {
+    int rc;
+    goc_chan *done = goc__ctx_bound(ctx, &rc);
+    if (rc != GOC_OK) return rc;
+    if (!done || !s) return goc_sem_acquire(s, n);
+    goc__ctx_semwait sw;
+    memset(&sw, 0, sizeof sw);
+    sw.c = goc__ctx_canceler(ctx);
+    sw.h.ctx = sw.c;
+    sw.h.fn = goc__ctx_semwait_fire;
+    sw.h.arg = &sw;
+    goc__wait_arm a = { goc__ctx_semwait_arm, goc__ctx_semwait_disarm, &sw };
+    rc = goc__sem_acquire_armed(s, n, &a);
+    return rc == GOC_CANCELED ? goc_ctx_err(ctx) : rc;
+}
+
+/* ---- errgroup --------------------------------------------------------------- */
+/*
+ * A WaitGroup counts the tasks; the first non-zero result wins a CAS and
+ * cancels the group's context with itself as the cause; a semaphore of
+ * capacity n is the limit (golang.org/x/sync/errgroup's channel of tokens).
+ * A task's last touch of the group is its wg done: wait may return and
+ * the group be freed right after.
+ */
+struct goc_group {
+    goc_waitgroup wg;
+    goc_atomic_i32 err;              /* the first non-zero result */
+    goc_ctx *ctx;                    /* ours (NULL without a parent) */
+    bool limited;
+    int limit;
+    goc_sem sem;                     /* limit units, one per running task */
+};
+
+typedef struct goc__group_task {
+    goc_group *g;
+    int (*fn)(void *);
+    void *arg;
+} goc__group_task;
+
+static void goc__group_run(void *arg) {
+    goc__group_task t = *(goc__group_task *)arg;
+    GOC_FREE(arg);
+    int r = t.fn(t.arg);
+    goc_group *g = t.g;
+    int none = GOC_OK;
+    /* relaxed: wait reads it after the WaitGroup, which orders it */
+    if (r != GOC_OK && goc_atomic_i32_cas_explicit(&g->err, &none, r, GOC_RELAXED, GOC_RELAXED) &&
+        g->ctx)
+        goc_ctx_cancel_cause(g->ctx, r);
+    if (g->limited) goc_sem_release(&g->sem, 1);
+    goc_wg_done(&g->wg);             /* the last touch of g */
+}
+
+GOC_DEF goc_group *goc_group_new(goc_ctx *parent) {
+    goc_group *g = (goc_group *)GOC_CALLOC(1, sizeof *g);
+    if (!g) { errno = ENOMEM; return NULL; }
+    if (parent && !(g->ctx = goc_ctx_with_cancel(parent))) {
+        GOC_FREE(g);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return g;
+}
+
+GOC_DEF goc_ctx *goc_group_ctx(goc_group *g) { return g ? g->ctx : NULL; }
+
+GOC_DEF void goc_group_set_limit(goc_group *g, int n) {
+    if (!g) return;
+    g->limited = n >= 0;
+    g->limit = n;
+    if (n >= 0) goc_sem_init(&g->sem, n);
+}
+
+static int goc__group_go(goc_group *g, int (*fn)(void *), void *arg, bool wait) {
+    if (!g || !fn || (g->limited && g->limit == 0)) return GOC_EINVAL;
+    if (g->limited) {
+        if (wait) goc_sem_acquire(&g->sem, 1);
+        else if (!goc_sem_try_acquire(&g->sem, 1)) return GOC_WOULDBLOCK;
+    }
+    goc__group_task *t = (goc__group_task *)GOC_MALLOC(sizeof *t);
+    int rc = GOC_ENOMEM;
+    if (t) {
+        t->g = g;
+        t->fn = fn;
+        t->arg = arg;
+        goc_wg_add(&g->wg, 1);
+        rc = goc_go(goc__group_run, t);
+        if (rc != GOC_OK) {
+            goc_wg_done(&g->wg);
+            GOC_FREE(t);
+        }
+    }
+    if (rc != GOC_OK && g->limited) goc_sem_release(&g->sem, 1);
+    return rc;
+}
+
+GOC_DEF int goc_group_go(goc_group *g, int (*fn)(void *), void *arg) {
+    return goc__group_go(g, fn, arg, true);
+}
+
+GOC_DEF int goc_group_try_go(goc_group *g, int (*fn)(void *), void *arg) {
+    return goc__group_go(g, fn, arg, false);
+}
+
+GOC_DEF int goc_group_wait(goc_group *g) {
+    if (!g) return GOC_EINVAL;
+    goc_wg_wait(&g->wg);
+    int err = goc_atomic_i32_load_explicit(&g->err, GOC_RELAXED);
+    if (g->ctx) goc_ctx_cancel_cause(g->ctx, err);   /* GOC_OK counts as GOC_CANCELED */
+    return err;
+}
+
+GOC_DEF void goc_group_free(goc_group *g) {
+    if (!g) return;
+    goc_wg_wait(&g->wg);             /* a task still running would touch g */
+    goc_ctx_free(g->ctx);
+    GOC_FREE(g);
 }
 
 #endif /* GOC_CONTEXT_IMPLEMENTATION */

@@ -166,6 +166,9 @@ GOC_DEF void goc_workers_close(goc_workers *w);
 GOC_DEF void goc_workers_free(goc_workers *w);
 typedef struct goc_workers_counts { uint64_t queued, running, done; } goc_workers_counts;
 GOC_DEF void goc_workers_stats(goc_workers *w, goc_workers_counts *out);
+/* Internal, for context.h's goc_ctx_submit: submit unless a receive on
+ * `done` completes first (then GOC_CANCELED). */
+GOC_DEF int  goc__workers_submit_done(goc_workers *w, void (*fn)(void *), void *arg, goc_chan *done);
 
 /* Items a thread keeps for itself in a free list / objects in a pool's
  * per-thread cache (0: none; define before including, where the
@@ -748,7 +751,7 @@ GOC_DEF void goc_workers_stats(goc_workers *w, goc_workers_counts *out) {
 
 /* mode: 0 blocking, 1 try, 2 timeout d */
 static int goc__workers_submit(goc_workers *w, void (*fn)(void *), void *arg, int mode,
-                               goc_duration d) {
+                               goc_duration d, goc_chan *done) {
     if (!w || !fn) return GOC_EINVAL;
     goc__job job = { fn, arg };
     goc_wg_add(&w->pending, 1);
@@ -765,6 +768,10 @@ static int goc__workers_submit(goc_workers *w, void (*fn)(void *), void *arg, in
         }
     } else if (mode == 2) {
         rc = goc_chan_send_timeout(w->jobs, &job, d);
+    } else if (mode == 3) {
+        goc_case cs[2] = { goc_send_case(w->jobs, &job), goc_recv_case(done, NULL) };
+        int i = goc_select(cs, 2);
+        rc = i == 0 ? (cs[0].ok ? GOC_OK : GOC_CLOSED) : i == 1 ? GOC_CANCELED : i;
     } else {
         rc = goc_chan_send(w->jobs, &job);
     }
@@ -773,14 +780,18 @@ static int goc__workers_submit(goc_workers *w, void (*fn)(void *), void *arg, in
 }
 
 GOC_DEF GOC_NOIPA int goc_workers_submit(goc_workers *w, void (*fn)(void *), void *arg) {
-    return goc__workers_submit(w, fn, arg, 0, 0);
+    return goc__workers_submit(w, fn, arg, 0, 0, NULL);
 }
 GOC_DEF int goc_workers_try_submit(goc_workers *w, void (*fn)(void *), void *arg) {
-    return goc__workers_submit(w, fn, arg, 1, 0);
+    return goc__workers_submit(w, fn, arg, 1, 0, NULL);
 }
 GOC_DEF GOC_NOIPA int goc_workers_submit_timeout(goc_workers *w, void (*fn)(void *), void *arg,
                                                  goc_duration d) {
-    return goc__workers_submit(w, fn, arg, 2, d);
+    return goc__workers_submit(w, fn, arg, 2, d, NULL);
+}
+GOC_DEF GOC_NOIPA int goc__workers_submit_done(goc_workers *w, void (*fn)(void *), void *arg,
+                                               goc_chan *done) {
+    return goc__workers_submit(w, fn, arg, done ? 3 : 0, 0, done);
 }
 
 GOC_DEF GOC_NOIPA void goc_workers_wait(goc_workers *w) {

@@ -221,6 +221,20 @@ GOC_DEF bool goc_sem_try_acquire(goc_sem *s, int64_t n);
 GOC_DEF int  goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d);
 GOC_DEF void goc_sem_release(goc_sem *s, int64_t n);
 
+/* Internal, for context.h's goc_ctx_sem_acquire: an acquire that another
+ * thread can end. Once the waiter is queued, arm(arg, word) is called
+ * (under the semaphore's lock; it may call goc__wait_cancel(word) at once)
+ * so that the context's end calls goc__wait_cancel(word); disarm(arg)
+ * runs before the waiter's frame goes, and must wait out a cancel still
+ * touching word. GOC_OK, GOC_EINVAL, or GOC_CANCELED when cancelled first. */
+typedef struct goc__wait_arm {
+    void (*arm)(void *arg, goc_atomic_u32 *word);
+    void (*disarm)(void *arg);
+    void *arg;
+} goc__wait_arm;
+GOC_DEF int  goc__sem_acquire_armed(goc_sem *s, int64_t n, const goc__wait_arm *a);
+GOC_DEF void goc__wait_cancel(goc_atomic_u32 *word);
+
 /* Is stb_ds within reach of this translation unit? The striped map's
  * implementation is compiled only where it is (see "The striped map is the
  * one part of goc that needs stb_ds" in the implementation). A compiler
@@ -284,7 +298,11 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
  * herd) and a grant has exactly one recipient. A waiter whose time runs out
  * takes the queue lock and looks at its word: still WAITING means it is
  * still queued, so it unlinks itself and reports GOC_TIMEOUT; anything else
- * means it was dequeued first, and it honours what it was given.
+ * means it was dequeued first, and it honours what it was given. A
+ * context's end (goc_ctx_sem_acquire, context.h) does the same to a
+ * semaphore waiter from outside: it CASes WAITING to CANCELED and wakes
+ * it, and the waiter, seeing CANCELED, looks again under the lock like a
+ * waiter whose deadline passed (a TAKEN word is never cancelled).
  *
  * Last touches. Once the releaser stores WOKEN or GRANTED, the waiter may
  * return at once - and free the primitive (a semaphore used as a one-shot
@@ -385,6 +403,7 @@ size_t stbds_hash_bytes(void *p, size_t len, size_t seed) __attribute__((no_sani
 #define GOC__W_WOKEN   1u
 #define GOC__W_GRANTED 2u
 #define GOC__W_TAKEN   3u   /* dequeued; WOKEN or GRANTED follows (see the design) */
+#define GOC__W_CANCELED 4u  /* still queued, but its context ended (goc__wait_cancel) */
 #ifndef GOC__TEST_HOOK_GRANTED
 #  define GOC__TEST_HOOK_GRANTED() ((void)0)   /* after a verdict: nothing may follow */
 #endif
@@ -425,8 +444,9 @@ static struct goc__waiter *goc__q_pop(goc__waitq *q) {
 }
 
 /* Park until the node's word holds a verdict (WOKEN or GRANTED) or the
- * deadline passes while it is still WAITING; returns the word (WAITING:
- * timed out, and the caller must look again under the queue lock). A TAKEN
+ * deadline passes while it is still WAITING (or is CANCELED); returns the
+ * word (WAITING: timed out or cancelled, and the caller must look again
+ * under the queue lock). A TAKEN
  * word waits for its verdict whatever the deadline. Spins briefly first: a
  * hand-off between two running threads takes well under a microsecond, a
  * futex sleep and wake tens of them. The acquire load pairs with the
@@ -437,6 +457,7 @@ static uint32_t goc__park(struct goc__waiter *w, int64_t deadline) {
     for (;;) {
         uint32_t v = goc_atomic_u32_load_explicit(&w->word, GOC_ACQUIRE);
         if (v == GOC__W_WOKEN || v == GOC__W_GRANTED) return v;
+        if (v == GOC__W_CANCELED) return GOC__W_WAITING;   /* like a deadline: look under the lock */
         if (goc_backoff_snooze(&b)) continue;
         if (v == GOC__W_TAKEN) {
             goc_wait_u32(&w->word, GOC__W_TAKEN, GOC_FOREVER);
@@ -1145,7 +1166,21 @@ static struct goc__waiter *goc__sem_grant(goc_sem *s) {
     return list;
 }
 
-static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll) {
+/* A waiter still queued (not TAKEN) can be cancelled: WAITING becomes
+ * CANCELED, and it wakes to take itself out under the lock, as when its
+ * deadline passes. A releaser that took it first wins (the CAS fails, or
+ * goc__take's store overwrites CANCELED under the lock, and the grant
+ * follows): a grant that raced a cancel is kept. Relaxed: CANCELED
+ * carries nothing; the waiter reads the verdict again under the lock.
+ * The word's owner keeps it alive until goc__wait_arm's disarm returns,
+ * and the wake is by address. */
+GOC_DEF void goc__wait_cancel(goc_atomic_u32 *word) {
+    uint32_t v = GOC__W_WAITING;
+    if (goc_atomic_u32_cas_explicit(word, &v, GOC__W_CANCELED, GOC_RELAXED, GOC_RELAXED))
+        goc_wake_all(word);
+}
+
+static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll, const goc__wait_arm *a) {
     if (n < 0 || n > s->size) return GOC_EINVAL;
     goc_mutex_lock(&s->mu);
     if (s->size - s->cur >= n && !s->q.head) {
@@ -1160,36 +1195,49 @@ static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll) 
     struct goc__waiter w;
     w.n = n;
     goc_atomic_u32_store_explicit(&w.word, GOC__W_WAITING, GOC_RELAXED);
+    if (a) a->arm(a->arg, &w.word);   /* an ended context cancels at once: then we never queue */
+    if (a && goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_CANCELED) {
+        goc_mutex_unlock(&s->mu);
+        a->disarm(a->arg);
+        return GOC_CANCELED;
+    }
     goc__q_push(&s->q, &w);
     goc_mutex_unlock(&s->mu);
 
-    if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
+    if (goc__park(&w, deadline) != GOC__W_WAITING) {
+        if (a) a->disarm(a->arg);
+        return GOC_OK;
+    }
     goc_mutex_lock(&s->mu);
-    bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING;
+    uint32_t v = goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED);
+    bool gave_up = v == GOC__W_WAITING || v == GOC__W_CANCELED;   /* still queued */
     struct goc__waiter *granted = NULL;
-    if (timed_out) {
+    if (gave_up) {
         goc__q_unlink(&s->q, &w);
         granted = goc__sem_grant(s);   /* we may have been the big one holding the rest up */
     }
     goc_mutex_unlock(&s->mu);
-    if (!timed_out) {
-        goc__await_verdict(&w);        /* granted as time ran out: keep it */
-        return GOC_OK;
-    }
+    if (!gave_up) goc__await_verdict(&w);   /* granted as time ran out: keep it */
+    if (a) a->disarm(a->arg);               /* before w goes: a cancel may still be at the word */
+    if (!gave_up) return GOC_OK;
     goc__grant_list(granted, GOC__W_GRANTED);
-    return GOC_TIMEOUT;
+    return v == GOC__W_CANCELED ? GOC_CANCELED : GOC_TIMEOUT;
+}
+
+GOC_DEF int goc__sem_acquire_armed(goc_sem *s, int64_t n, const goc__wait_arm *a) {
+    return goc__sem_acquire(s, n, GOC__NO_DEADLINE, false, a);
 }
 
 GOC_NOIPA GOC_DEF int goc_sem_acquire(goc_sem *s, int64_t n) {
-    return goc__sem_acquire(s, n, GOC__NO_DEADLINE, false);
+    return goc__sem_acquire(s, n, GOC__NO_DEADLINE, false, NULL);
 }
 
 GOC_NOIPA GOC_DEF bool goc_sem_try_acquire(goc_sem *s, int64_t n) {
-    return goc__sem_acquire(s, n, 0, true) == GOC_OK;
+    return goc__sem_acquire(s, n, 0, true, NULL) == GOC_OK;
 }
 
 GOC_NOIPA GOC_DEF int goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d) {
-    return goc__sem_acquire(s, n, d > 0 ? goc__deadline(d) : 0, d <= 0);
+    return goc__sem_acquire(s, n, d > 0 ? goc__deadline(d) : 0, d <= 0, NULL);
 }
 
 GOC_NOIPA GOC_DEF void goc_sem_release(goc_sem *s, int64_t n) {
