@@ -63,13 +63,16 @@
  *                                           (GOC_DEADLINE for a deadline, GOC_CANCELED)
  *   goc_ctx_hook *goc_ctx_after_func(goc_ctx *ctx, void (*fn)(void *), void *arg);
  *       fn(arg) runs on a thread of its own (goc_go) once ctx ends, at once
- *       if it has. NULL with errno EINVAL (ctx NULL, fn NULL, or a context
- *       that never ends: background and values over it) or ENOMEM. The
- *       hook holds a reference on the context until it is stopped.
+ *       if it has (if no thread can be had, on the thread that ended ctx,
+ *       as goc_after_func's callbacks do). NULL with errno EINVAL (ctx
+ *       NULL, fn NULL, or a context that never ends: background and values
+ *       over it) or ENOMEM. A pending hook holds a reference on the
+ *       context (dropped when fn is started, or by the stop).
  *   bool goc_ctx_hook_stop(goc_ctx_hook *h);
  *       ends the hook and frees it; call it exactly once per hook, before
- *       or after fn ran. true: it prevented fn from running; false: fn has
- *       been started (it does not wait for fn to finish). NULL: false.
+ *       or after fn ran (unlike Go's stop it is not optional: it frees the
+ *       hook). true: it prevented fn from running; false: fn has been or
+ *       is being started (it never waits for fn itself). NULL: false.
  *
  *   The blocking calls, bounded by a context. Each returns what the plain
  *   call returns, or goc_ctx_err(ctx) (GOC_CANCELED or GOC_DEADLINE) when
@@ -93,8 +96,8 @@
  *   goc_ctx *goc_group_ctx(goc_group *g);   that child, for the tasks (NULL without a parent)
  *   void goc_group_set_limit(goc_group *g, int n);
  *       at most n tasks at once (n < 0: no limit, the default); call while
- *       no task runs. With n == 0 no task can start: go and try_go answer
- *       GOC_EINVAL (Go's would block forever).
+ *       no task runs (else GOC_PANIC, as Go panics). With n == 0 no task
+ *       can start: go and try_go answer GOC_EINVAL (Go's would block forever).
  *   int  goc_group_go(goc_group *g, int (*fn)(void *), void *arg);
  *       run fn(arg) on goc_go, waiting for room while at the limit.
  *       GOC_OK, GOC_ENOMEM, GOC_EINVAL (g or fn NULL, limit 0).
@@ -257,14 +260,20 @@ GOC_DEF void       goc_group_free(goc_group *g);
  * RUNNING -> RAN (release), and a wake by address if a stopper waits.
  * Stopping decides under the same lock: a hook still listed is taken off
  * and never fires (stop answers true); one already detached fires or has
- * fired, so the stopper waits until it is RAN (a thread start, or a few
- * instructions) before it frees the hook or returns: the firing side's
- * last touch of a hook is that RAN store. So a hook may live on its
- * owner's stack (the internal ones do: no allocation, nothing to fail).
- * An after_func hook holds a reference on its canceler until it is
- * stopped, so the stopper can always take the canceler's lock (an earlier
- * version dropped it when the hook fired, and a stop after the last
- * release locked freed memory: TSan found it).
+ * fired, so the stopper waits until it is RAN before it frees the hook or
+ * returns: the firing side's last touch of a hook is that RAN store. So a
+ * hook may live on its owner's stack (the internal ones do: no
+ * allocation, nothing to fail). RAN comes after an internal hook's fn (a
+ * few instructions that end a wait) but before an after_func's goc_go,
+ * so a stopper never waits for user code; internal hooks fire first.
+ * A pending after_func hook holds a reference on its canceler. The
+ * stopper sets STOP and the firing side adds RUNNING, each with one RMW
+ * of the state: if STOP came first, the stopper may still lock the
+ * canceler, so it keeps the reference and drops it; else the firing side
+ * drops it after RAN, and the stopper never touches the canceler. (A
+ * first version dropped it at the fire while the stopper could still
+ * lock it: TSan found the use-after-free. A second kept it until the
+ * stop, which leaked every context whose hook was never stopped.)
  *
  * Lock order: goc__ctx_cancel_mu, then one context lock at a time; the
  * timer lock and a channel's lock may be taken under a context lock
@@ -302,7 +311,9 @@ struct goc_ctx {
     goc_chan *done;
 };
 
-enum { GOC__HOOK_PENDING = 0, GOC__HOOK_RUNNING = 1, GOC__HOOK_RAN = 2, GOC__HOOK_WAITER = 4 };
+enum { GOC__HOOK_PENDING = 0, GOC__HOOK_RUNNING = 1, GOC__HOOK_RAN = 2,   /* the low 2 bits */
+       GOC__HOOK_WAITER = 4,        /* a stopper sleeps until RAN */
+       GOC__HOOK_STOP = 8 };        /* a stopper came before the firing side */
 
 struct goc_ctx_hook {
     goc_ctx_hook *prev, *next;       /* on the canceler's list (under its lock); then
@@ -430,22 +441,45 @@ static goc_mutex goc__ctx_cancel_mu;   /* one subtree cancel at a time (see the 
  * hooks' contexts stay: an after_func hook holds a reference until it is
  * stopped (the stopper takes the context's lock), an internal hook's
  * context is held by the waiter. */
-static void goc__ctx_fire(goc_ctx_hook *h) {
+static void goc__ctx_fire_list(goc_ctx_hook *h) {
     while (h) {
         goc_ctx_hook *next = h->next;    /* read before RAN: the hook may go then */
         void (*fn)(void *) = h->fn;
         void *arg = h->arg;
         bool thread = h->thread;
-        /* relaxed: only a stopper reads it, to know it must wait for RAN */
-        goc_atomic_u32_fetch_add_explicit(&h->state, GOC__HOOK_RUNNING, GOC_RELAXED);
-        if (!thread || goc_go(fn, arg) != GOC_OK) fn(arg);
-        /* release: fn's effects (an internal hook's cancel of a wait) come
-         * before the stopper frees the hook; the last touch of h. */
+        goc_ctx *ref = h->ctx;
+        /* acq_rel, one RMW against the stopper's: whichever comes first
+         * decides who drops an after_func hook's reference (see the design) */
+        uint32_t st = goc_atomic_u32_fetch_add_explicit(&h->state, GOC__HOOK_RUNNING, GOC_ACQ_REL);
+        if (!thread) fn(arg);            /* internal: done before RAN, its stopper waits */
+        /* release: fn's effects come before the stopper frees the hook; the
+         * last touch of h. An after_func's fn, already copied, is started
+         * after it: a stopper never waits for user code. */
         uint32_t old = goc_atomic_u32_fetch_add_explicit(&h->state, GOC__HOOK_RAN - GOC__HOOK_RUNNING,
                                                          GOC_RELEASE);
         if (old & GOC__HOOK_WAITER) goc_wake_all(&h->state);   /* by address only */
+        if (thread) {
+            /* No thread to be had: run it here, as goc_after_func's timer does. */
+            if (goc_go(fn, arg) != GOC_OK) fn(arg);
+            if (!(st & GOC__HOOK_STOP)) goc__ctx_release(ref);   /* else the stopper's */
+        }
         h = next;
     }
+}
+
+/* Internal hooks first (a waiter's cancel), then after_func's: a waiter
+ * never waits behind a hook that runs user code. */
+static void goc__ctx_fire(goc_ctx_hook *h) {
+    goc_ctx_hook *internal = NULL, *user = NULL;
+    while (h) {
+        goc_ctx_hook *next = h->next;    /* nothing has fired yet: h stays */
+        goc_ctx_hook **to = h->thread ? &user : &internal;
+        h->next = *to;
+        *to = h;
+        h = next;
+    }
+    goc__ctx_fire_list(internal);
+    goc__ctx_fire_list(user);
 }
 
 static void goc__ctx_cancel(goc_ctx *c, int err, int cause) {
@@ -636,11 +670,22 @@ static bool goc__ctx_hook_add(goc_ctx *c, goc_ctx_hook *h) {
 }
 
 /* End h: true if it was still listed (it will never fire); else wait
- * until whoever fires it has stored RAN, its last touch. h's context is
- * held (the hook's own reference, or the caller's). */
-static bool goc__ctx_hook_end(goc_ctx_hook *h) {
+ * until whoever fires it has stored RAN, its last touch. The context is
+ * touched only when the stop bit came before the firing side's RMW: the
+ * firing side then leaves the hook's reference to us, so the context is
+ * alive while we lock it (an internal hook's context is the caller's).
+ * *drop: we hold the hook's reference and must drop it. */
+static bool goc__ctx_hook_end(goc_ctx_hook *h, bool *drop) {
     goc_ctx *c = h->ctx;
-    if (c) {
+    *drop = false;
+    uint32_t first = GOC__HOOK_RAN;
+    if (c) {   /* fetch_or, as a CAS loop */
+        first = goc_atomic_u32_load_explicit(&h->state, GOC_RELAXED);
+        while (!goc_atomic_u32_cas_weak_explicit(&h->state, &first, first | GOC__HOOK_STOP,
+                                                 GOC_ACQ_REL, GOC_RELAXED)) {}
+    }
+    if ((first & 3u) == GOC__HOOK_PENDING) {
+        *drop = h->thread;
         goc_mutex_lock(&c->lock);
         bool listed = h->listed;
         if (listed) {
@@ -692,8 +737,9 @@ GOC_DEF goc_ctx_hook *goc_ctx_after_func(goc_ctx *ctx, void (*fn)(void *), void 
 
 GOC_DEF bool goc_ctx_hook_stop(goc_ctx_hook *h) {
     if (!h) return false;
-    bool prevented = goc__ctx_hook_end(h);
-    goc__ctx_release(h->ctx);        /* the hook's reference (NULL: born RAN, none) */
+    bool drop;
+    bool prevented = goc__ctx_hook_end(h, &drop);
+    if (drop) goc__ctx_release(h->ctx);   /* the hook's reference, left to us */
     GOC_FREE(h);
     return prevented;
 }
@@ -720,22 +766,25 @@ static int goc__ctx_select(goc_ctx *ctx, goc_case op, goc_chan *done) {
 }
 
 GOC_DEF int goc_ctx_send(goc_ctx *ctx, goc_chan *ch, const void *elem) {
+    if (!ch) return GOC_EINVAL;
     int rc;
     goc_chan *done = goc__ctx_bound(ctx, &rc);
     if (rc != GOC_OK) return rc;
-    if (!done || !ch) return goc_chan_send(ch, elem);
+    if (!done) return goc_chan_send(ch, elem);
     return goc__ctx_select(ctx, goc_send_case(ch, elem), done);
 }
 
 GOC_DEF int goc_ctx_recv(goc_ctx *ctx, goc_chan *ch, void *out) {
+    if (!ch) return GOC_EINVAL;
     int rc;
     goc_chan *done = goc__ctx_bound(ctx, &rc);
     if (rc != GOC_OK) return rc;
-    if (!done || !ch) return goc_chan_recv(ch, out);
+    if (!done) return goc_chan_recv(ch, out);
     return goc__ctx_select(ctx, goc_recv_case(ch, out), done);
 }
 
 GOC_DEF int goc_ctx_submit(goc_ctx *ctx, goc_workers *w, void (*fn)(void *), void *arg) {
+    if (!w || !fn) return GOC_EINVAL;
     int rc;
     goc_chan *done = goc__ctx_bound(ctx, &rc);
     if (rc != GOC_OK) return rc;
@@ -780,14 +829,16 @@ static void goc__ctx_semwait_arm(void *arg, goc_atomic_u32 *word) {
 }
 
 static void goc__ctx_semwait_disarm(void *arg) {
-    (void)goc__ctx_hook_end(&((goc__ctx_semwait *)arg)->h);
+    bool drop;                       /* never: an internal hook holds no reference */
+    (void)goc__ctx_hook_end(&((goc__ctx_semwait *)arg)->h, &drop);
 }
 
 GOC_DEF int goc_ctx_sem_acquire(goc_ctx *ctx, goc_sem *s, int64_t n) {
+    if (!s) return GOC_EINVAL;
     int rc;
     goc_chan *done = goc__ctx_bound(ctx, &rc);
     if (rc != GOC_OK) return rc;
-    if (!done || !s) return goc_sem_acquire(s, n);
+    if (!done) return goc_sem_acquire(s, n);
     goc__ctx_semwait sw;
     memset(&sw, 0, sizeof sw);
     sw.c = goc__ctx_canceler(ctx);
@@ -810,6 +861,7 @@ GOC_DEF int goc_ctx_sem_acquire(goc_ctx *ctx, goc_sem *s, int64_t n) {
 struct goc_group {
     goc_waitgroup wg;
     goc_atomic_i32 err;              /* the first non-zero result */
+    goc_atomic_i32 active;           /* tasks started, not ended (set_limit's check) */
     goc_ctx *ctx;                    /* ours (NULL without a parent) */
     bool limited;
     int limit;
@@ -832,6 +884,7 @@ static void goc__group_run(void *arg) {
     if (r != GOC_OK && goc_atomic_i32_cas_explicit(&g->err, &none, r, GOC_RELAXED, GOC_RELAXED) &&
         g->ctx)
         goc_ctx_cancel_cause(g->ctx, r);
+    goc_atomic_i32_add(&g->active, -1);
     if (g->limited) goc_sem_release(&g->sem, 1);
     goc_wg_done(&g->wg);             /* the last touch of g */
 }
@@ -851,6 +904,10 @@ GOC_DEF goc_ctx *goc_group_ctx(goc_group *g) { return g ? g->ctx : NULL; }
 
 GOC_DEF void goc_group_set_limit(goc_group *g, int n) {
     if (!g) return;
+    if (goc_atomic_i32_load(&g->active) > 0) {   /* its semaphore is in use: refuse loudly */
+        GOC_PANIC("errgroup: goc_group_set_limit while tasks run");
+        return;
+    }
     g->limited = n >= 0;
     g->limit = n;
     if (n >= 0) goc_sem_init(&g->sem, n);
@@ -869,8 +926,10 @@ static int goc__group_go(goc_group *g, int (*fn)(void *), void *arg, bool wait) 
         t->fn = fn;
         t->arg = arg;
         goc_wg_add(&g->wg, 1);
+        goc_atomic_i32_add(&g->active, 1);
         rc = goc_go(goc__group_run, t);
         if (rc != GOC_OK) {
+            goc_atomic_i32_add(&g->active, -1);
             goc_wg_done(&g->wg);
             GOC_FREE(t);
         }

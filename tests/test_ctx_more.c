@@ -470,3 +470,53 @@ Test(ctx_more, churn) {
         }
     }
 }
+
+/* NULL objects are GOC_EINVAL whatever the context's state. */
+Test(ctx_more, null_objects) {
+    goc_ctx *c = goc_ctx_with_cancel(goc_ctx_background());
+    for (int ended = 0; ended < 2; ended++) {
+        int v = 0;
+        cr_assert_eq(goc_ctx_sem_acquire(c, NULL, 1), GOC_EINVAL);
+        cr_assert_eq(goc_ctx_send(c, NULL, &v), GOC_EINVAL);
+        cr_assert_eq(goc_ctx_recv(c, NULL, &v), GOC_EINVAL);
+        cr_assert_eq(goc_ctx_submit(c, NULL, job_count, NULL), GOC_EINVAL);
+        goc_ctx_cancel(c);
+    }
+    goc_ctx_free(c);
+}
+
+/* The hook's reference is the context's last, and the stop races the end
+ * from another thread: whichever comes first, nobody touches freed memory
+ * (ASan, TSan) and fn runs exactly when stop did not prevent it. */
+typedef struct { goc_ctx *c; } endarg;
+static void *end_and_release(void *arg) {
+    goc_ctx_cancel(((endarg *)arg)->c);
+    return NULL;
+}
+
+Test(ctx_more, after_func_last_reference_races_stop) {
+    int n = T_ITERS(2000);
+    int64_t prevented = 0;
+    goc_atomic_i64_store(&af_runs, 0);
+    for (int i = 0; i < n; i++) {
+        goc_ctx *p = goc_ctx_with_cancel(goc_ctx_background());
+        goc_ctx *c = goc_ctx_with_cancel(p);
+        goc_ctx_hook *h = goc_ctx_after_func(c, af_count, NULL);
+        goc_ctx_release(c);                    /* the hook holds c now */
+        endarg a = { p };
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, end_and_release, &a), 0);
+        if (goc_ctx_hook_stop(h)) prevented++;
+        pthread_join(t, NULL);
+        goc_ctx_free(p);
+    }
+    cr_assert(t_await_i64(&af_runs, n - prevented, 10000));
+}
+
+static int task_forever(void *arg) { return goc_ctx_sleep((goc_ctx *)arg, GOC_FOREVER); }
+
+Test(ctx_more, group_set_limit_while_running_panics, .signal = SIGABRT) {
+    goc_group *g = goc_group_new(goc_ctx_background());
+    cr_assert_eq(goc_group_go(g, task_forever, goc_group_ctx(g)), GOC_OK);
+    goc_group_set_limit(g, 2);               /* GOC_PANIC: abort */
+}
