@@ -222,9 +222,10 @@ GOC_DEF int  goc_sem_acquire_timeout(goc_sem *s, int64_t n, goc_duration d);
 GOC_DEF void goc_sem_release(goc_sem *s, int64_t n);
 
 /* Internal, for context.h's goc_ctx_sem_acquire: an acquire that another
- * thread can end. Once the waiter is queued, arm(arg, word) is called
- * (under the semaphore's lock; it may call goc__wait_cancel(word) at once)
- * so that the context's end calls goc__wait_cancel(word); disarm(arg)
+ * thread can end. When the acquire must wait, arm(arg, word) is called
+ * under the semaphore's lock, just before the waiter queues (it may call
+ * goc__wait_cancel(word) at once: then it never queues), so that the
+ * context's end calls goc__wait_cancel(word); disarm(arg)
  * runs before the waiter's frame goes, and must wait out a cancel still
  * touching word. GOC_OK, GOC_EINVAL, or GOC_CANCELED when cancelled first. */
 typedef struct goc__wait_arm {
