@@ -25,9 +25,10 @@ B       := build
 
 HEADERS := atomic.h sync.h chan.h pool.h timer.h context.h
 TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap \
-           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context test_ctx_more \
+           test_chan test_select test_chan_stress test_goports test_pool test_timer test_context test_ctx_more test_fd \
            test_extremes test_fork
-# Each suite is built twice: on futexes, and on the portable parking table.
+# Each suite is built twice: on futexes and eventfds, and on the portable
+# paths (the parking table, pipes).
 # Suites that compile the implementation themselves (test hooks, a custom allocator).
 SELF_IMPL := test_hooks test_chan_alloc test_lasttouch test_pool_stack
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
@@ -44,7 +45,7 @@ DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qe
                gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
                gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: install uninstall check-install all test tsan asan soak demo examples readme-check bench-plot matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
+.PHONY: install uninstall check-install all test tsan asan soak demo examples readme-check bench-plot bench-fdcost matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
 all: $(TEST_BINS)
 
 deps-test:
@@ -60,11 +61,11 @@ check-headers: deps-test
 $(B)/impl.o: tests/impl.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/impl_nofutex.o: tests/impl.c $(HEADERS) | $(B)/tests
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -c $< -o $@
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -DGOC_NO_EVENTFD -c $< -o $@
 $(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(B)/impl.o
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/impl.o -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h $(HEADERS) $(B)/impl_nofutex.o
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< $(B)/impl_nofutex.o -o $@ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -DGOC_NO_EVENTFD $< $(B)/impl_nofutex.o -o $@ $(TEST_LIBS) $(LDLIBS)
 # The GCC trap: implementation in the same translation unit, at -O2.
 $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 $< -o $@ $(TEST_LIBS) $(LDLIBS)
@@ -72,7 +73,7 @@ $(B)/tests/test_trap: tests/test_trap.c $(HEADERS) | $(B)/tests
 $(SELF_IMPL:%=$(B)/tests/%): $(B)/tests/%: tests/%.c tests/testutil.h tests/crit_shim.h tests/hook_window.h $(HEADERS) | $(B)/tests
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(SELF_IMPL:%=$(B)/tests/%_nofutex): $(B)/tests/%_nofutex: tests/%.c tests/testutil.h tests/crit_shim.h tests/hook_window.h $(HEADERS) | $(B)/tests
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX $< -o $@ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -DGOC_NO_FUTEX -DGOC_NO_EVENTFD $< -o $@ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests:
 	mkdir -p $@
 
@@ -178,6 +179,11 @@ BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool 
               $(B)/bench/bench_crossbeam $(B)/bench/bench_floor
 bench: deps-bench $(BENCH_BINS)
 	@BENCH_LOAD="$(BENCH_LOAD)" BENCH_LOAD_KIND="$(BENCH_LOAD_KIND)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" sh bench/run.sh $(B)/bench
+
+# What goc_poll_case and goc_chan_fd cost programs that do not use them:
+# bench_chan before and after, one run (bench/fdcost.sh).
+bench-fdcost:
+	@B=$(B) sh bench/fdcost.sh
 
 # The chart in README.md, from the table of the last make bench.
 bench-plot:

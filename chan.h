@@ -35,6 +35,8 @@
  *   GOC_SPIN (microseconds, default 10) bounds how long a blocked
  *   operation spins before it parks, then it yields the CPU up to
  *   GOC_SPIN / 2 times; 0 parks at once.
+ *   GOC_NO_EVENTFD: wake and watching descriptors are pipes (as on
+ *   systems other than Linux) rather than eventfds.
  *
  * API (every blocking call has a try_ and a _timeout form; a timeout d <= 0
  * polls once without waiting and answers GOC_TIMEOUT if it could not
@@ -86,6 +88,49 @@
  *       may appear in several cases, also as a send and a receive at once.
  *       Up to GOC_SELECT_STACK_CASES cases use no heap; more allocate
  *       (GOC_ENOMEM if that fails).
+ *
+ *   File descriptors and channels together (POSIX; nothing else in goc
+ *   needs these, and nothing costs anything until they are used):
+ *   goc_case goc_poll_case(struct pollfd *pfd);
+ *       A select case (dir GOC_POLL) that is ready when poll(2) would
+ *       report one of pfd->events, or POLLERR / POLLHUP / POLLNVAL, on
+ *       pfd->fd. When it is chosen, pfd->revents holds what poll reported
+ *       and ok is true (the pfds of cases not chosen are left alone). It
+ *       mixes with channel cases in goc_select, _try and _timeout, so one
+ *       call waits for "a message, a socket, or a cancel". fd < 0 is never
+ *       ready (poll ignores it), like a NULL channel; pfd NULL: GOC_EINVAL.
+ *       A select with such a case sleeps in poll(2) instead of on a futex;
+ *       channel partners wake it through a wake descriptor (an eventfd, a
+ *       pipe where there is none) that it borrows for the call. Those are
+ *       never closed (a late wake must not hit somebody's file): there are
+ *       as many as selects asleep on descriptors at one time. GOC_ENOMEM
+ *       if none could be had (EMFILE). Its timeout is poll's, milliseconds
+ *       rounded up: never early, up to 1 ms late. A select without a
+ *       GOC_POLL case does none of this and costs what it always did.
+ *       A non-waiting select answers for one moment of its channels, and
+ *       for its descriptors as of poll's own moment.
+ *       Descriptors closed: one closed before the call is chosen with
+ *       POLLNVAL; a peer that hangs up (a pipe's or socket's other end)
+ *       gives POLLHUP. Do not close a descriptor that a select is waiting
+ *       on: Linux's poll keeps waiting on the file (the select ends by
+ *       another case or its time only), and the number may be reused by
+ *       the next open. Wake the select first (a channel, a context).
+ *   int goc_chan_fd(goc_chan *ch);
+ *       A descriptor, owned by ch (closed by its last goc_chan_free), that
+ *       polls readable (POLLIN / EPOLLIN, level-triggered) while a receive
+ *       on ch would not block: a value is buffered, a sender waits
+ *       (unbuffered), or ch is closed. For event loops (epoll, libuv,
+ *       libevent): wait for it, then goc_chan_try_recv until
+ *       GOC_WOULDBLOCK (with EPOLLET, that draining is a must). The same
+ *       descriptor on every call; -1 and errno on failure (EINVAL: ch
+ *       NULL; EMFILE, ENFILE, ENOMEM). Only poll it: reading or writing it
+ *       breaks its level. It may be readable for a moment while try_recv
+ *       still answers GOC_WOULDBLOCK (an unbuffered channel's sender that
+ *       was a select, completed elsewhere and leaving): that means "not
+ *       yet". Cost: none until it is first asked for (the "watched" flag
+ *       shares the word every operation reads anyway); after that, a send
+ *       or receive that changes the answer writes or reads the descriptor
+ *       once (a system call), and the others take a mutex to find out.
  *
  *   GOC_CHAN_TYPED(name, T) declares a type `name` (a struct wrapping the
  *   goc_chan *, passed by value) and static inline functions:
@@ -162,16 +207,19 @@ GOC_DEF int goc_chan_recv_timeout(goc_chan *ch, void *out, goc_duration d);
 GOC_DEF int goc_chan_close(goc_chan *ch);
 GOC_DEF size_t goc_chan_len(goc_chan *ch);
 GOC_DEF size_t goc_chan_cap(goc_chan *ch);
+GOC_DEF int goc_chan_fd(goc_chan *ch);
 
 /* ---- select ------------------------------------------------------------- */
 
 #define GOC_SEND 1
 #define GOC_RECV 2
+#define GOC_POLL 3   /* a file descriptor's case: goc_poll_case */
 
 typedef struct goc_case {
-    goc_chan *ch;    /* NULL: this case is never ready */
-    int       dir;   /* GOC_SEND or GOC_RECV */
-    void     *elem;  /* send: the value (only read); recv: where to put it (NULL discards) */
+    goc_chan *ch;    /* NULL: this case is never ready (unused by GOC_POLL) */
+    int       dir;   /* GOC_SEND, GOC_RECV or GOC_POLL */
+    void     *elem;  /* send: the value (only read); recv: where to put it (NULL
+                        discards); poll: the struct pollfd */
     bool      ok;    /* set on the chosen case: false when it completed because ch is closed */
 } goc_case;
 
@@ -192,6 +240,18 @@ GOC_INLINE goc_case goc_recv_case(goc_chan *ch, void *out) {
     c.ch = ch;
     c.dir = GOC_RECV;
     c.elem = out;
+    c.ok = false;
+    return c;
+}
+
+/* A case ready when poll(2) would report one of pfd->events (or POLLERR,
+ * POLLHUP, POLLNVAL) on pfd->fd; see the manual above. */
+struct pollfd;
+GOC_INLINE goc_case goc_poll_case(struct pollfd *pfd) {
+    goc_case c;
+    c.ch = NULL;
+    c.dir = GOC_POLL;
+    c.elem = pfd;
     c.ok = false;
     return c;
 }
@@ -315,11 +375,19 @@ GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
  * a version of each case before looking at it and re-reads them when none
  * was ready (see goc__select).
  *
+ * Descriptors (goc_poll_case, goc_chan_fd) have a section of their own,
+ * near the end. In short: a select with descriptor cases sleeps in poll(2)
+ * and is woken through a descriptor its entries point to (entry kind
+ * GOC__CE_POLLSEL); a watched channel has a WATCH bit in `waiting`, so
+ * that the word every operation reads anyway says whether to update the
+ * watching descriptor.
+ *
  * Invariants (under the channel's lock):
  *  - a select's entry is in a queue exactly while its `linked` is 1; a
  *    plain entry is in its queue exactly until its claimer pops it;
  *  - a queue's `waiting` bit is set exactly while the queue is not empty;
- *    the version above the bits grows with every queueing and at close;
+ *    the WATCH bit is set once, after `watch`, and never cleared; the
+ *    version above the bits grows with every queueing and at close;
  *  - entries in a queue may be dead (a select whose word already left
  *    WAITING through another channel, or aborted); whoever meets one
  *    drops it;
@@ -350,6 +418,16 @@ GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
+#ifndef GOC_MODEL_CHECK          /* GenMC checks the protocols, not the descriptors */
+#  include <fcntl.h>
+#  include <pthread.h>
+#  include <poll.h>
+#  include <unistd.h>
+#  if defined(__linux__) && !defined(GOC_NO_EVENTFD)
+#    include <sys/eventfd.h>
+#    define GOC__CH_EVENTFD 1    /* else the portable path: a pipe */
+#  endif
+#endif
 
 #define GOC__CH_WAITING  0u
 #define GOC__CH_ABORTED  1u
@@ -373,12 +451,20 @@ GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d);
 #define GOC__CH_POLL        (-1)        /* deadline: do not wait at all */
 #define GOC__CH_NO_DEADLINE INT64_MAX
 
-/* The `waiting` word: which queue is non-empty (two bits), and above them
- * a version, bumped whenever an entry is queued or the channel closes -
- * whenever a case on the channel may have become ready (see select). */
+/* The `waiting` word: which queue is non-empty (two bits), whether a
+ * descriptor watches the channel (goc_chan_fd), and above them a version,
+ * bumped whenever an entry is queued or the channel closes - whenever a
+ * case on the channel may have become ready (see select). */
 #define GOC__CH_RECVQ 1u
 #define GOC__CH_SENDQ 2u
-#define GOC__CH_VERSION 4u
+#define GOC__CH_WATCH 4u
+#define GOC__CH_VERSION 8u
+
+/* What kind of waiter an entry is (goc__centry.select). */
+#define GOC__CE_PLAIN   0   /* a plain send or receive: popping it claims it */
+#define GOC__CE_SELECT  1   /* a case of a select: claimed by CAS on its word */
+#define GOC__CE_POLLSEL 2   /* the same, of a select that sleeps in poll(2): its
+                               word is the first member of a goc__pollword */
 
 /* A queued operation: one per case of a blocked select, or the one of a
  * blocked send/recv. Lives on the owner's stack. */
@@ -388,8 +474,8 @@ typedef struct goc__centry {
     goc_atomic_u32     *word;         /* the owner's claim word (one per select) */
     void               *elem;         /* send: the value; recv: destination or NULL */
     uint32_t            index;        /* case index: DONE + 2 * index names it */
-    bool                select;       /* a case of a select: claimed by CAS on word;
-                                         else popping it under the lock claims it */
+    uint8_t             select;       /* GOC__CE_*: a select's case is claimed by CAS
+                                         on word; a plain one by popping it */
     goc_atomic_u32      linked;       /* 1 while queued; see the design note */
 } goc__centry;
 
@@ -415,6 +501,8 @@ struct goc_chan {
     void         (*last_fn)(void *);  /* instead, at the end: goc__chan_on_last */
     void          *last_arg;
     goc_atomic_u32 refs;
+    goc_atomic_uptr watch;            /* goc__chwatch *, 0 until goc_chan_fd; set once,
+                                         under lock, before the WATCH bit */
 
     /* The waiters, all on one cache line: a partner that takes the lock
      * finds the queues it needs already in hand. */
@@ -429,6 +517,11 @@ struct goc_chan {
     GOC_ALIGNED_CACHELINE goc_atomic_uptr tail;   /* senders' position | mark when closed */
     GOC_ALIGNED_CACHELINE unsigned char slots[];
 };
+
+/* Descriptors (defined with goc_chan_fd below). */
+static GOC__CH_COLD void goc__chwatch_update(goc_chan *c);
+static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch);
+static void goc__fd_signal(int wfd);
 
 /* ---- sizes and set-up ---------------------------------------------------- */
 
@@ -477,6 +570,7 @@ static goc_chan *goc__chan_setup(void *mem, void *owned, size_t elem_size, size_
     c->recvq = c->sendq = (goc__chq){0};
     goc_atomic_u32_store_explicit(&c->closed, 0, GOC_RELAXED);
     goc_atomic_u32_store_explicit(&c->waiting, 0, GOC_RELAXED);
+    goc_atomic_uptr_store_explicit(&c->watch, 0, GOC_RELAXED);
     if (cap) {
         goc_atomic_uptr_store_explicit(&c->head, 0, GOC_RELAXED);
         goc_atomic_uptr_store_explicit(&c->tail, 0, GOC_RELAXED);
@@ -528,8 +622,13 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
      * release-then-acquire-fence is the same on hardware, but
      * ThreadSanitizer does not model fences; drops are rare.) */
     if (goc_atomic_u32_fetch_add_explicit(&c->refs, (uint32_t)-1, GOC_ACQ_REL) != 1) return;
+    /* The watcher goes last: an owner's hook (a timer's) first waits until
+     * its thread's send, whose notify may still be updating the
+     * descriptor, is over. */
+    uintptr_t watch = goc_atomic_uptr_load_explicit(&c->watch, GOC_RELAXED);
     if (c->last_fn) c->last_fn(c->last_arg);
     else if (c->mem) GOC_FREE(c->mem);
+    if (watch) goc__chwatch_free(watch);
 }
 
 GOC_DEF void goc__chan_on_last(goc_chan *c, void (*fn)(void *arg), void *arg) {
@@ -608,6 +707,8 @@ static void goc__chq_push(goc_chan *c, int dir, goc__centry *e) {
      * note; the re-check of the ring that follows must not come before it. */
     uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
     goc_atomic_u32_store(&c->waiting, (w + GOC__CH_VERSION) | goc__chan_qbit(dir));
+    /* A sender queued on an unbuffered channel: a receive would not block. */
+    if ((w & GOC__CH_WATCH) && dir == GOC_SEND && !c->cap) goc__chwatch_update(c);
 }
 
 static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
@@ -617,7 +718,31 @@ static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
     if (!q->head) {
         uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
         goc_atomic_u32_store_explicit(&c->waiting, w & ~goc__chan_qbit(dir), GOC_RELAXED);
+        if ((w & GOC__CH_WATCH) && dir == GOC_SEND && !c->cap) goc__chwatch_update(c);
     }
+}
+
+/* A sleeping owner to wake once the lock is dropped: by its word's
+ * address, or, for a select asleep in poll(2), through its wake
+ * descriptor (read from the entry before the final word: see
+ * goc__chan_finish). */
+typedef struct goc__wakeup { goc_atomic_u32 *word; int wfd; } goc__wakeup;
+
+/* A select that sleeps in poll(2) (goc__select_fds) has its claim word in
+ * this, so that a partner holding one of its entries finds the descriptor
+ * that wakes it. */
+typedef struct goc__pollword {
+    goc_atomic_u32 word;              /* first: an entry's `word` points here */
+    int            wfd;               /* write end of its wake descriptor */
+} goc__pollword;
+
+static int goc__entry_wfd(const goc__centry *e) {
+    return e->select == GOC__CE_POLLSEL ? ((const goc__pollword *)(const void *)e->word)->wfd : -1;
+}
+
+static void goc__chan_wake(goc__wakeup wk) {
+    if (wk.wfd >= 0) goc__fd_signal(wk.wfd);
+    else goc_wake_one(wk.word);
 }
 
 /* Pop the first live entry of the queue of direction dir and claim it; dead
@@ -626,11 +751,12 @@ static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
  * select's entry is claimed by a CAS of its shared word out of WAITING: to
  * BUSY when we are going to move a value (and finish later), or straight
  * to DONE ("try again"). Returns the entry if it must still be finished
- * with goc__chan_finish, else NULL; *woken is set to the word of a select
- * claimed straight to DONE whose owner sleeps (wake it after unlocking). */
-static goc__centry *goc__chq_claim(goc_chan *c, int dir, bool busy, goc_atomic_u32 **woken) {
+ * with goc__chan_finish, else NULL; *woken is set (word non-NULL) for a
+ * select claimed straight to DONE whose owner sleeps: wake it after
+ * unlocking, by what *woken holds (the entry may be gone by then). */
+static goc__centry *goc__chq_claim(goc_chan *c, int dir, bool busy, goc__wakeup *woken) {
     goc__centry *e;
-    *woken = NULL;
+    woken->word = NULL;
     while ((e = goc__chan_q(c, dir)->head) != NULL) {
         goc__chq_unlink(c, dir, e);
         if (!e->select) return e;         /* its owner finds out by looking (give_up) */
@@ -649,11 +775,16 @@ static goc__centry *goc__chq_claim(goc_chan *c, int dir, bool busy, goc_atomic_u
         }
         /* The last touch of a dead entry, or of one claimed straight to
          * DONE, whose owner may leave as soon as it sees linked == 0:
-         * release, paired with the acquire in goc__chan_unregister. */
+         * release, paired with the acquire in goc__chan_unregister. So
+         * the wake descriptor, in the owner's frame, is read before it. */
+        int wfd = won && !busy && (old & GOC__CH_SLEEPING) ? goc__entry_wfd(e) : -1;
         goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELEASE);
         if (!won) continue;
         if (busy) return e;               /* ours until goc__chan_finish */
-        if (old & GOC__CH_SLEEPING) *woken = w;
+        if (old & GOC__CH_SLEEPING) {
+            woken->word = w;
+            woken->wfd = wfd;
+        }
         return NULL;
     }
     return NULL;
@@ -664,27 +795,33 @@ static goc__centry *goc__chq_claim(goc_chan *c, int dir, bool busy, goc_atomic_u
  * owner's acquire load in goc__chan_wait. The entry may vanish right after
  * the swap, so only its word's address is used then. Not under the lock. */
 static void goc__chan_finish(goc__centry *e, bool completed) {
-    goc_atomic_u32 *w = e->word;
-    uint32_t old = goc_atomic_u32_swap_explicit(w, GOC__CH_DONE + 2 * e->index + completed, GOC_RELEASE);
-    if (old & GOC__CH_SLEEPING) goc_wake_one(w);
+    goc__wakeup wk = { e->word, goc__entry_wfd(e) };   /* read before the swap */
+    uint32_t old = goc_atomic_u32_swap_explicit(wk.word, GOC__CH_DONE + 2 * e->index + completed, GOC_RELEASE);
+    if (old & GOC__CH_SLEEPING) goc__chan_wake(wk);
 }
 
 /* After a buffered operation: if somebody waits on the other side (the
- * queue of direction dir), tell the first live one to try again. The
- * seq_cst load is the partner's half of the Dekker pattern: it follows our
- * seq_cst CAS of head or tail. The check is inline, the rest is not. */
-static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir);
+ * queue of direction dir), tell the first live one to try again; if a
+ * descriptor watches the channel, bring it up to date. The seq_cst load is
+ * the partner's half of the Dekker pattern: it follows our seq_cst CAS of
+ * head or tail. The check is inline, the rest is not; the WATCH bit rides
+ * in the same word, so a channel nobody watches pays nothing for it. */
+static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir, uint32_t seen);
 static inline void goc__chan_notify(goc_chan *c, int dir) {
-    if (goc_atomic_u32_load(&c->waiting) & goc__chan_qbit(dir)) goc__chan_notify_slow(c, dir);
+    uint32_t w = goc_atomic_u32_load(&c->waiting);
+    if (w & (goc__chan_qbit(dir) | GOC__CH_WATCH)) goc__chan_notify_slow(c, dir, w);
 }
 
-static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir) {
-    goc_atomic_u32 *woken;
-    goc_mutex_lock(&c->lock);
-    goc__centry *e = goc__chq_claim(c, dir, false, &woken);
-    goc_mutex_unlock(&c->lock);
-    if (e) goc__chan_finish(e, false);   /* a plain waiter: "try again" */
-    if (woken) goc_wake_one(woken);      /* after unlocking; by address only */
+static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir, uint32_t seen) {
+    if (seen & goc__chan_qbit(dir)) {
+        goc__wakeup woken;
+        goc_mutex_lock(&c->lock);
+        goc__centry *e = goc__chq_claim(c, dir, false, &woken);
+        goc_mutex_unlock(&c->lock);
+        if (e) goc__chan_finish(e, false);          /* a plain waiter: "try again" */
+        if (woken.word) goc__chan_wake(woken);      /* after unlocking; by address only */
+    }
+    if (seen & GOC__CH_WATCH) goc__chwatch_update(c);
 }
 
 /* ---- buffered: the ring ------------------------------------------------------ */
@@ -848,7 +985,7 @@ static int goc__unbuf_op(goc_chan *c, int dir, void *elem, goc__centry *me) {
         if (dir == GOC_RECV && elem) memset(elem, 0, c->elem_size);
         return GOC_CLOSED;
     }
-    goc_atomic_u32 *unused;
+    goc__wakeup unused;
     goc__centry *e = goc__chq_claim(c, pdir, true, &unused);
     if (e) {
         /* e is ours until goc__chan_finish: its owner waits for DONE. */
@@ -1011,7 +1148,7 @@ GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
      * each stays put until we tell it; chain them through next, which is
      * ours once popped; tell them after unlocking. */
     goc__centry *claimed = NULL, *e;
-    goc_atomic_u32 *unused;
+    goc__wakeup unused;
     for (int dir = GOC_SEND; dir <= GOC_RECV; dir++) {
         while ((e = goc__chq_claim(c, dir, true, &unused)) != NULL) {
             e->next = claimed;
@@ -1025,6 +1162,9 @@ GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
         claimed = e->next;               /* read before the entry may vanish */
         goc__chan_finish(e, false);
     }
+    /* A watching descriptor polls readable from now on (a receive answers
+     * GOC_CLOSED at once). */
+    if (w & GOC__CH_WATCH) goc__chwatch_update(c);
     return GOC_OK;
 }
 
@@ -1076,7 +1216,7 @@ static void goc__chwaiter_init(goc__chwaiter *me, goc_chan *c, int dir, void *el
     me->e.word = &me->word;
     me->e.elem = elem;
     me->e.index = 0;
-    me->e.select = false;
+    me->e.select = GOC__CE_PLAIN;
     goc_atomic_u32_store_explicit(&me->e.linked, 0, GOC_RELAXED);
     if (elem && c->elem_size <= GOC__CH_INLINE) {
         if (dir == GOC_SEND) goc__chan_copy_small(me->buf, elem, c->elem_size);
@@ -1239,6 +1379,8 @@ GOC__CH_HOT int goc__case_try(goc_case *cs) {
     return r;
 }
 
+static GOC__CH_COLD int goc__select_fds(goc_case *cases, size_t n, int64_t deadline, int none);
+
 static void goc__chan_sleep_until(int64_t deadline) {
     for (goc_duration left; (left = goc_until(deadline)) > 0;) goc__chan_nap(left);
 }
@@ -1256,6 +1398,8 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
     goc__cver *ver = ver_local;
     void *heap = NULL;
     if (n > GOC_SELECT_STACK_CASES) {
+        /* (n fits INT_MAX / 2, but a 32-bit size_t could still overflow) */
+        if (n > SIZE_MAX / (sizeof *ent + sizeof *ver + sizeof *order)) return GOC_ENOMEM;
         heap = GOC_MALLOC(n * (sizeof *ent + sizeof *ver + sizeof *order));
         if (!heap) return GOC_ENOMEM;
         ent = (goc__centry *)heap;
@@ -1273,7 +1417,11 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
         uint64_t rnd = 0;
         for (size_t i = 0; i < n; i++) {
             if (first) {
-                if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV) { result = GOC_EINVAL; goto out; }
+                if (cases[i].dir != GOC_SEND && cases[i].dir != GOC_RECV) {
+                    /* A descriptor's case: the select of its own below. */
+                    result = cases[i].dir == GOC_POLL ? goc__select_fds(cases, n, deadline, none) : GOC_EINVAL;
+                    goto out;
+                }
                 if (cases[i].ch && cases[i].dir == GOC_SEND && !cases[i].elem && cases[i].ch->elem_size) {
                     result = GOC_EINVAL;
                     goto out;
@@ -1341,7 +1489,7 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
             e->word = &word;
             e->elem = cases[i].elem;
             e->index = i;
-            e->select = true;
+            e->select = GOC__CE_SELECT;
             goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
             reg++;
             if (goc__chan_register(cases[i].ch, cases[i].dir, e)) {
@@ -1387,6 +1535,458 @@ out:
     if (heap) GOC_FREE(heap);
     return result;
 }
+
+/* ---- file descriptors ------------------------------------------------------------------------ */
+
+/*
+ * Two uses of descriptors, each costing nothing until it is used.
+ *
+ * A select with GOC_POLL cases (goc__select_fds) cannot sleep on its claim
+ * word: it sleeps in poll(2), on its descriptors plus a wake descriptor (an
+ * eventfd, or a pipe where there is none). Its entries are of kind
+ * GOC__CE_POLLSEL: their word is the first member of a goc__pollword that
+ * also holds the wake descriptor. A partner reads the descriptor while the
+ * entry is still safe to read (under the lock, or before its final swap),
+ * and writes to it instead of making a futex wake when the SLEEPING bit
+ * says the owner sleeps. That write may come after the owner has returned:
+ * it is "wake by address" again, but a descriptor number, unlike an
+ * address, could by then name somebody's file. So wake descriptors are
+ * never closed: a select borrows one from a free list and gives it back,
+ * and a late write only makes a later borrower's poll return early once
+ * (it drains the descriptor and looks again). There are as many as there
+ * were selects asleep on descriptors at one time.
+ *
+ * A watching descriptor (goc_chan_fd) is level-triggered: readable while a
+ * receive would not block. Every change of that answer is followed by
+ * goc__chwatch_update, which recomputes the answer and, under the
+ * watcher's own mutex, writes or drains the descriptor only when it flips;
+ * the last update to run has seen every change before it, so the
+ * descriptor ends right. The changes: on a buffered channel every send and
+ * receive (goc__chan_notify: the WATCH bit sits in `waiting`, which is
+ * read there anyway) and close; on an unbuffered one, the send queue
+ * becoming non-empty or empty (under the channel lock: the lock order is
+ * channel lock, then watcher mutex, a leaf) and close. goc_chan_fd sets
+ * the watcher, then the WATCH bit (seq_cst store), under the channel lock,
+ * and then runs one update itself: an operation that changed the state
+ * before the bit was set, and so did not see it (its seq_cst load of
+ * `waiting` follows its seq_cst change), is seen by that update's seq_cst
+ * reads - Dekker's pattern once more.
+ */
+#ifndef GOC_MODEL_CHECK
+
+/* A non-blocking, close-on-exec descriptor pair: read end, write end (the
+ * same eventfd on Linux). */
+static int goc__fd_pair(int *rfd, int *wfd) {
+#ifdef GOC__CH_EVENTFD
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) return -1;
+    *rfd = *wfd = fd;
+    return 0;
+#else
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        int fl = fcntl(p[i], F_GETFL);
+        if (fl < 0 || fcntl(p[i], F_SETFL, fl | O_NONBLOCK) != 0 || fcntl(p[i], F_SETFD, FD_CLOEXEC) != 0) {
+            int e = errno;
+            close(p[0]);
+            close(p[1]);
+            errno = e;
+            return -1;
+        }
+    }
+    *rfd = p[0];
+    *wfd = p[1];
+    return 0;
+#endif
+}
+
+static void goc__fd_close_pair(int rfd, int wfd) {
+    close(rfd);
+    if (wfd != rfd) close(wfd);
+}
+
+/* Make it readable. Full (EAGAIN) means readable already, which is all we
+ * want; nothing else can fail on a descriptor of ours. */
+static void goc__fd_signal(int wfd) {
+#ifdef GOC__CH_EVENTFD
+    uint64_t one = 1;
+#else
+    unsigned char one = 1;
+#endif
+    ssize_t r = write(wfd, &one, sizeof one);
+    (void)r;
+}
+
+/* Make it unreadable: read until it would block (an eventfd's one read
+ * takes the whole count). */
+static void goc__fd_drain(int rfd) {
+    uint64_t buf[8];
+    while (read(rfd, buf, sizeof buf) > 0) {}
+}
+
+/* The free list of wake descriptors (never closed: see above). Its lock is
+ * taken by the fork handlers, so that a child never inherits it held. */
+typedef struct goc__wakefd {
+    struct goc__wakefd *next;
+    int                 rfd, wfd;
+} goc__wakefd;
+
+static goc_mutex       goc__wakefd_mu;
+static goc__wakefd    *goc__wakefd_list;
+static pthread_once_t  goc__wakefd_once = PTHREAD_ONCE_INIT;
+
+static void goc__wakefd_prepare(void) { goc_mutex_lock(&goc__wakefd_mu); }
+static void goc__wakefd_after(void)   { goc_mutex_unlock(&goc__wakefd_mu); }
+static void goc__wakefd_atfork(void) {
+    pthread_atfork(goc__wakefd_prepare, goc__wakefd_after, goc__wakefd_after);
+}
+
+/* NULL (errno set) when no descriptor or memory could be had. */
+static goc__wakefd *goc__wakefd_get(void) {
+    pthread_once(&goc__wakefd_once, goc__wakefd_atfork);
+    goc_mutex_lock(&goc__wakefd_mu);
+    goc__wakefd *w = goc__wakefd_list;
+    if (w) goc__wakefd_list = w->next;
+    goc_mutex_unlock(&goc__wakefd_mu);
+    if (w) return w;
+    w = (goc__wakefd *)GOC_MALLOC(sizeof *w);
+    if (!w) { errno = ENOMEM; return NULL; }
+    if (goc__fd_pair(&w->rfd, &w->wfd) != 0) { GOC_FREE(w); return NULL; }
+    return w;
+}
+
+static void goc__wakefd_put(goc__wakefd *w) {
+    goc_mutex_lock(&goc__wakefd_mu);
+    w->next = goc__wakefd_list;
+    goc__wakefd_list = w;
+    goc_mutex_unlock(&goc__wakefd_mu);
+}
+
+/* ---- a descriptor that watches a channel ---- */
+
+typedef struct goc__chwatch {
+    goc_mutex mu;
+    bool      on;                     /* the descriptor is readable; under mu */
+    int       rfd, wfd;
+} goc__chwatch;
+
+/* Whether a receive would not block now. seq_cst loads: the reader's half
+ * of the Dekker pattern in the note above. An unbuffered channel counts a
+ * queued sender without looking whether it is a select that has just
+ * completed elsewhere and is about to leave: the descriptor may then be
+ * readable for that moment while a try_recv answers GOC_WOULDBLOCK. */
+static bool goc__chan_recv_ready(goc_chan *c) {
+    if (c->cap) {
+        uintptr_t tail = goc_atomic_uptr_load(&c->tail);
+        uintptr_t head = goc_atomic_uptr_load(&c->head);
+        return (tail & c->mark_bit) || tail != head;
+    }
+    return goc_atomic_u32_load(&c->closed) || (goc_atomic_u32_load(&c->waiting) & GOC__CH_SENDQ);
+}
+
+static GOC__CH_COLD void goc__chwatch_update(goc_chan *c) {
+    /* Acquire: pairs with goc_chan_fd's release store, made before the
+     * WATCH bit that sent us here. */
+    goc__chwatch *w = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_ACQUIRE);
+    goc_mutex_lock(&w->mu);
+    bool ready = goc__chan_recv_ready(c);
+    if (ready != w->on) {
+        if (ready) goc__fd_signal(w->wfd);
+        else goc__fd_drain(w->rfd);
+        w->on = ready;
+    }
+    goc_mutex_unlock(&w->mu);
+}
+
+static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) {
+    goc__chwatch *w = (goc__chwatch *)watch;
+    goc__fd_close_pair(w->rfd, w->wfd);
+    GOC_FREE(w);
+}
+
+GOC_DEF int goc_chan_fd(goc_chan *c) {
+    if (!c) { errno = EINVAL; return -1; }
+    goc__chwatch *w = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_ACQUIRE);
+    if (w) return w->rfd;
+    w = (goc__chwatch *)GOC_MALLOC(sizeof *w);
+    if (!w) { errno = ENOMEM; return -1; }
+    memset(w, 0, sizeof *w);
+    if (goc__fd_pair(&w->rfd, &w->wfd) != 0) { GOC_FREE(w); return -1; }
+    goc_mutex_lock(&c->lock);
+    goc__chwatch *old = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_RELAXED);
+    if (!old) {
+        /* Release: the watcher's fields before it is seen (goc__chwatch_update). */
+        goc_atomic_uptr_store_explicit(&c->watch, (uintptr_t)w, GOC_RELEASE);
+        uint32_t bits = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
+        goc_atomic_u32_store(&c->waiting, bits | GOC__CH_WATCH);   /* seq_cst: see the note */
+    }
+    goc_mutex_unlock(&c->lock);
+    if (old) {                        /* another thread was first: one descriptor per channel */
+        goc__fd_close_pair(w->rfd, w->wfd);
+        GOC_FREE(w);
+        return old->rfd;
+    }
+    goc__chwatch_update(c);
+    return w->rfd;
+}
+
+/* ---- select over descriptors and channels ---- */
+
+/* Sleep in poll(2) on the descriptors and the wake descriptor rfd until the
+ * claim word is final (returned), a descriptor is ready (*fdready, word
+ * ABORTED by us), the deadline passes (ABORTED) or poll fails (*err, word
+ * ABORTED). Like goc__chan_wait, a partner's claim wins over our abort;
+ * unlike it, no spin: a select on descriptors pays a system call to look
+ * at them anyway. poll's timeout is in milliseconds, rounded up: never
+ * early, up to a millisecond late. */
+static uint32_t goc__fd_wait(goc_atomic_u32 *word, int64_t deadline, struct pollfd *pfds, size_t nfd,
+                             int rfd, bool *fdready, int *err) {
+    for (;;) {
+        /* Acquire: pairs with the partner's release in goc__chan_finish. */
+        uint32_t w = goc_atomic_u32_load_explicit(word, GOC_ACQUIRE);
+        uint32_t s = w & ~GOC__CH_SLEEPING;
+        if (s != GOC__CH_WAITING && s != GOC__CH_BUSY) return s;
+        if (s == GOC__CH_BUSY) {            /* a partner is moving the value: a moment */
+            sched_yield();
+            continue;
+        }
+        int ms = -1;
+        if (deadline != GOC__CH_NO_DEADLINE) {
+            goc_duration left = goc_until(deadline);
+            if (left <= 0) {
+                if (goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
+                    return GOC__CH_ABORTED;
+                continue;
+            }
+            ms = left / GOC_MILLISECOND >= INT_MAX ? INT_MAX : (int)((left + GOC_MILLISECOND - 1) / GOC_MILLISECOND);
+        }
+        if (!(w & GOC__CH_SLEEPING)) {
+            /* As in goc__chan_wait: from here on a partner wakes us through
+             * rfd, and a claim between this CAS and poll leaves rfd readable. */
+            if (!goc_atomic_u32_cas_explicit(word, &w, w | GOC__CH_SLEEPING, GOC_RELAXED, GOC_RELAXED))
+                continue;
+            w |= GOC__CH_SLEEPING;
+        }
+        pfds[nfd].fd = rfd;
+        pfds[nfd].events = POLLIN;
+        pfds[nfd].revents = 0;
+        int r = poll(pfds, (nfds_t)nfd + 1, ms);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            int e = errno == ENOMEM ? GOC_ENOMEM : GOC_EINVAL;
+            if (goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED)) {
+                *err = e;
+                return GOC__CH_ABORTED;
+            }
+            continue;
+        }
+        if (r == 0) continue;
+        if (pfds[nfd].revents) goc__fd_drain(rfd);
+        bool any = false;
+        for (size_t f = 0; f < nfd; f++) any |= pfds[f].revents != 0;
+        if (any && goc_atomic_u32_cas_explicit(word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED)) {
+            *fdready = true;
+            return GOC__CH_ABORTED;
+        }
+    }
+}
+
+/* The chosen descriptor case: what poll reported, and ok. */
+static int goc__fd_chosen(goc_case *cases, uint32_t i, short revents) {
+    ((struct pollfd *)cases[i].elem)->revents = revents;
+    cases[i].ok = true;
+    return (int)i;
+}
+
+/* goc__select for a select with at least one GOC_POLL case (goc__select
+ * sends it here when it meets the first, so that a select without one
+ * costs what it did). The same passes: poll every case once in a random
+ * order (the descriptors with one poll(2) of timeout 0, made when the
+ * order reaches the first of them); queue an entry on every channel; sleep
+ * in poll(2) (goc__fd_wait); leave the queues; act on what woke us. A
+ * select that does not wait answers "none ready" for one moment of its
+ * channels, as goc__select does; its descriptors are poll's answer of
+ * their own moment. */
+static GOC__CH_COLD int goc__select_fds(goc_case *cases, size_t n, int64_t deadline, int none) {
+    size_t nfd = 0;
+    for (size_t i = 0; i < n; i++) {
+        goc_case *cs = &cases[i];
+        if (cs->dir == GOC_POLL) {
+            if (!cs->elem) return GOC_EINVAL;
+            nfd++;
+        } else if (cs->dir != GOC_SEND && cs->dir != GOC_RECV) {
+            return GOC_EINVAL;
+        } else if (cs->ch && cs->dir == GOC_SEND && !cs->elem && cs->ch->elem_size) {
+            return GOC_EINVAL;
+        }
+    }
+    goc__centry ent_local[GOC_SELECT_STACK_CASES];
+    goc__cver ver_local[GOC_SELECT_STACK_CASES];
+    uint32_t order_local[GOC_SELECT_STACK_CASES], pix_local[GOC_SELECT_STACK_CASES];
+    struct pollfd pfd_local[GOC_SELECT_STACK_CASES + 1];
+    goc__centry *ent = ent_local;
+    goc__cver *ver = ver_local;
+    uint32_t *order = order_local, *pix = pix_local;   /* pix: case -> its pollfd */
+    struct pollfd *pfds = pfd_local;
+    void *heap = NULL;
+    if (n > GOC_SELECT_STACK_CASES) {
+        size_t per = sizeof *ent + sizeof *ver + sizeof *pfds + 2 * sizeof *order;
+        if (n > (SIZE_MAX - sizeof *pfds) / per) return GOC_ENOMEM;
+        heap = GOC_MALLOC(n * per + sizeof *pfds);
+        if (!heap) return GOC_ENOMEM;
+        ent = (goc__centry *)heap;
+        ver = (goc__cver *)(void *)(ent + n);
+        pfds = (struct pollfd *)(void *)(ver + n);
+        order = (uint32_t *)(void *)(pfds + n + 1);
+        pix = order + n;
+    }
+    goc__wakefd *wake = NULL;
+    int result;
+    for (;;) {
+        /* The live cases in a fresh random order, and the pollfds afresh. */
+        uint32_t m = 0;
+        size_t f = 0;
+        uint64_t rnd = 0;
+        for (size_t i = 0; i < n; i++) {
+            goc_case *cs = &cases[i];
+            if (cs->dir == GOC_POLL) {
+                const struct pollfd *u = (const struct pollfd *)cs->elem;
+                pix[i] = (uint32_t)f;
+                pfds[f].fd = u->fd;
+                pfds[f].events = u->events;
+                pfds[f].revents = 0;
+                f++;
+                if (u->fd < 0) continue;   /* poll(2) ignores it: never ready */
+            } else if (!cs->ch) {
+                continue;
+            }
+            uint32_t j = goc__chan_randn(&rnd, m, m + 1);
+            if (j != m) order[m] = order[j];
+            order[j] = (uint32_t)i;
+            m++;
+        }
+        if (!m) {                          /* as goc__select */
+            if (deadline == GOC__CH_POLL) result = none;
+            else if (deadline == GOC__CH_NO_DEADLINE && none != GOC_TIMEOUT) result = GOC_EINVAL;
+            else { goc__chan_sleep_until(deadline); result = GOC_TIMEOUT; }
+            goto out;
+        }
+
+        /* Pass 1: is a case ready now? */
+        for (;;) {
+            bool polled = false;
+            for (uint32_t k = 0; k < m; k++) {
+                uint32_t i = order[k];
+                goc_case *cs = &cases[i];
+                if (cs->dir == GOC_POLL) {
+                    if (!polled) {
+                        polled = true;
+                        if (poll(pfds, (nfds_t)nfd, 0) < 0 && errno != EINTR && errno != EAGAIN) {
+                            result = errno == ENOMEM ? GOC_ENOMEM : GOC_EINVAL;
+                            goto out;
+                        }
+                    }
+                    if (pfds[pix[i]].revents) { result = goc__fd_chosen(cases, i, pfds[pix[i]].revents); goto out; }
+                    continue;
+                }
+                if (!goc__case_note(cs, &ver[k]) && goc__case_try(cs) != GOC_WOULDBLOCK) {
+                    result = (int)i;
+                    goto out;
+                }
+            }
+            if (deadline != GOC__CH_POLL) break;
+            uint32_t k = 0;
+            while (k < m && (cases[order[k]].dir == GOC_POLL || goc__case_unchanged(&cases[order[k]], &ver[k]))) k++;
+            if (k < m) continue;           /* a channel changed: look again */
+            result = none;
+            goto out;
+        }
+        if (goc__chan_expired(deadline)) { result = GOC_TIMEOUT; goto out; }
+        if (!wake && !(wake = goc__wakefd_get())) { result = GOC_ENOMEM; goto out; }
+
+        /* Pass 2: an entry on every channel. */
+        goc__pollword pw;
+        goc_atomic_u32_store_explicit(&pw.word, GOC__CH_WAITING, GOC_RELAXED);
+        pw.wfd = wake->wfd;
+        uint32_t kreg = 0;                 /* order[0, kreg) were registered (channels among them) */
+        long ready = -1;
+        for (uint32_t k = 0; k < m; k++) {
+            uint32_t i = order[k];
+            kreg = k + 1;
+            if (cases[i].dir == GOC_POLL) continue;
+            goc__centry *e = &ent[i];
+            e->word = &pw.word;
+            e->elem = cases[i].elem;
+            e->index = i;
+            e->select = GOC__CE_POLLSEL;
+            goc_atomic_u32_store_explicit(&e->linked, 0, GOC_RELAXED);
+            if (goc__chan_register(cases[i].ch, cases[i].dir, e)) {
+                uint32_t w = GOC__CH_WAITING;
+                if (goc_atomic_u32_cas_explicit(&pw.word, &w, GOC__CH_ABORTED, GOC_RELAXED, GOC_RELAXED))
+                    ready = (long)i;
+                break;
+            }
+            if (goc_atomic_u32_load_explicit(&pw.word, GOC_RELAXED) != GOC__CH_WAITING) break;
+        }
+
+        bool fdready = false;
+        int err = 0;
+        uint32_t got = goc__fd_wait(&pw.word, deadline, pfds, nfd, wake->rfd, &fdready, &err);
+
+        /* Pass 3: leave every queue we are still in. */
+        for (uint32_t k = 0; k < kreg; k++) {
+            uint32_t i = order[k];
+            if (cases[i].dir != GOC_POLL) goc__chan_unregister(cases[i].ch, cases[i].dir, &ent[i]);
+        }
+
+        if (got >= GOC__CH_DONE) {
+            uint32_t i = (got - GOC__CH_DONE) / 2;
+            if ((got - GOC__CH_DONE) & 1) {    /* an unbuffered partner did it */
+                cases[i].ok = true;
+                result = (int)i;
+                goto out;
+            }
+            ready = (long)i;                   /* told to try again, or closed */
+        } else if (fdready) {
+            /* One of the ready descriptors, each as likely. */
+            uint32_t count = 0, pick;
+            for (size_t g = 0; g < nfd; g++) count += pfds[g].revents != 0;
+            pick = (uint32_t)(goc__chan_rand() % count);
+            for (size_t i = 0; i < n; i++) {
+                if (cases[i].dir != GOC_POLL || !pfds[pix[i]].revents) continue;
+                if (pick-- == 0) { result = goc__fd_chosen(cases, (uint32_t)i, pfds[pix[i]].revents); goto out; }
+            }
+        } else if (err) {
+            result = err;
+            goto out;
+        } else if (ready < 0) {
+            result = GOC_TIMEOUT;              /* aborted at the deadline */
+            goto out;
+        }
+        if (goc__case_try(&cases[ready]) != GOC_WOULDBLOCK) {
+            result = (int)ready;
+            goto out;
+        }
+    }
+out:
+    if (wake) goc__wakefd_put(wake);
+    if (heap) GOC_FREE(heap);
+    return result;
+}
+
+#else  /* GOC_MODEL_CHECK: no descriptors */
+
+static void goc__fd_signal(int wfd) { (void)wfd; }
+static GOC__CH_COLD void goc__chwatch_update(goc_chan *c) { (void)c; }
+static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) { (void)watch; }
+GOC_DEF int goc_chan_fd(goc_chan *c) { (void)c; errno = ENOSYS; return -1; }
+static int goc__select_fds(goc_case *cases, size_t n, int64_t deadline, int none) {
+    (void)cases; (void)n; (void)deadline; (void)none;
+    return GOC_EINVAL;
+}
+
+#endif /* GOC_MODEL_CHECK */
 
 /* ---- public entry points ------------------------------------------------------------------ */
 

@@ -12,6 +12,8 @@
 #define GOC_IMPLEMENTATION
 #include "chan.h"
 #include "bench.h"
+#include <poll.h>
+#include <unistd.h>
 
 #define REPS 3
 
@@ -78,6 +80,10 @@ typedef struct bchan { goc_chan *g; pchan *p; } bchan;
 static bchan bchan_make(size_t cap) {
     bchan c = { NULL, NULL };
     if (g_goc) c.g = goc_chan_make(sizeof(int64_t), cap); else c.p = pchan_make(cap);
+#ifdef GOC_POLL
+    /* bench/fdcost.sh: every channel watched by a descriptor */
+    if (g_goc && getenv("BENCH_CHAN_FD") && goc_chan_fd(c.g) < 0) abort();
+#endif
     return c;
 }
 static void bchan_free(bchan c) { if (g_goc) goc_chan_free(c.g); else pchan_free(c.p); }
@@ -196,21 +202,46 @@ static void bench_prodcons(const char *name, int np, int nc, size_t cap, long to
 }
 
 /* ---- select_fanin: 4 producers, each its own cap-128 channel; one consumer selects ---- */
+static int g_fanin_fd = -1;    /* select_fanin_pollcase: a 5th case, a pipe never ready */
+
 static void *fanin_consumer(void *arg) {
     targ *a = arg;
     int64_t sum = 0, v = 0;
-    goc_case cs[4];
+    goc_case cs[5];
+    size_t n = 4;
     for (int k = 0; k < 4; k++) cs[k] = goc_recv_case(a->many[k].g, &v);
+#ifdef GOC_POLL
+    struct pollfd pf = { g_fanin_fd, POLLIN, 0 };
+    if (g_fanin_fd >= 0) cs[n++] = goc_poll_case(&pf);
+#endif
     bench_start_wait(&g_start);
     for (long i = 0; i < a->n; i++) {
-        if (goc_select(cs, 4) < 0) abort();
+        int r = goc_select(cs, n);
+        if (r < 0 || r == 4) abort();
         sum += v;
     }
     a->sum = sum;
     return NULL;
 }
 
-static void bench_select_fanin(void) {
+static void bench_select_fanin_as(const char *name);
+static void bench_select_fanin(void) { bench_select_fanin_as("select_fanin"); }
+
+#ifdef GOC_POLL
+/* select_fanin with a descriptor case that is never ready: what a select
+ * with a GOC_POLL case costs (a poll(2) whenever its turn comes first). */
+static void bench_select_fanin_pollcase(void) {
+    int p[2];
+    if (pipe(p) != 0) abort();
+    g_fanin_fd = p[0];
+    bench_select_fanin_as("select_fanin_pollcase");
+    g_fanin_fd = -1;
+    close(p[0]);
+    close(p[1]);
+}
+#endif
+
+static void bench_select_fanin_as(const char *name) {
     if (!g_goc) return;
     const long total = 2000000 / g_scale;
     int64_t best = INT64_MAX;
@@ -225,11 +256,11 @@ static void bench_select_fanin(void) {
         for (int k = 0; k < 4; k++) a[4].many[k] = a[k].c;
         fns[4] = fanin_consumer;
         int64_t ns = run_threads(5, fns, a);
-        if (a[4].sum != 4 * sum_to(total / 4)) bench_fail("select_fanin", "sum");
+        if (a[4].sum != 4 * sum_to(total / 4)) bench_fail(name, "sum");
         if (ns < best) best = ns;
         for (int k = 0; k < 4; k++) bchan_free(a[k].c);
     }
-    bench_report("select_fanin", best, total);
+    bench_report(name, best, total);
 }
 
 /* ---- select_timeout_idle: select over 2 empty channels, 0 timeout ---- */
@@ -264,6 +295,9 @@ int main(int argc, char **argv) {
     if (strstr("chan_mpmc_buf", only)) bench_prodcons("chan_mpmc_buf", 4, 4, 1024, 4000000 / g_scale);
     if (strstr("chan_mpmc_unbuf", only)) bench_prodcons("chan_mpmc_unbuf", 4, 4, 0, 400000 / g_scale);
     if (strstr("select_fanin", only)) bench_select_fanin();
+#ifdef GOC_POLL
+    if (strstr("select_fanin_pollcase", only) && getenv("BENCH_POLLCASE")) bench_select_fanin_pollcase();
+#endif
     if (strstr("select_timeout_idle", only)) bench_select_timeout_idle();
     return 0;
 }

@@ -25,8 +25,13 @@
  * In C a signal handler may not call goc (nothing there is
  * async-signal-safe), so SIGINT is blocked in every thread and one task
  * takes it with sigwait() and cancels the context. A blocking accept() does
- * not watch channels, so the accept loop poll()s the listening socket
- * together with a pipe that a task writes to when the context ends.
+ * not watch channels, so the accept loop selects on the listening socket
+ * (goc_poll_case: ready when poll(2) would say POLLIN) and the context's
+ * done channel in one goc_select: Go's
+ *
+ *     select { case conn := <-accepted: ...; case <-ctx.Done(): return }
+ *
+ * without the goroutine, the channel or the pipe that would take in C.
  *
  *     ./18_clock_server              self-test: serve on a free port, connect two
  *                                    clients, read two ticks each, send ourselves SIGINT
@@ -48,7 +53,6 @@
 struct server {
     goc_ctx *ctx;                        /* canceled by SIGINT */
     int listen_fd;
-    int wake[2];                         /* a pipe: readable once ctx has ended */
     goc_waitgroup conns;                 /* one per live connection */
     goc_atomic_i64 served;
 };
@@ -76,15 +80,6 @@ static void handle_conn(void *arg) {
     free(c);
 }
 
-/* Turns "ctx ended" (a channel) into "the pipe is readable" (an fd for poll). */
-static void wake_on_done(void *arg) {
-    struct server *s = arg;
-    goc_chan_recv(goc_ctx_done(s->ctx), NULL);
-    char b = 1;
-    CHECK(write(s->wake[1], &b, 1) == 1);
-    goc_ctx_free(s->ctx);                            /* this task's reference */
-}
-
 /* sigwait() for SIGINT, then cancel: the signal.NotifyContext of this program. */
 static void cancel_on_sigint(void *arg) {
     goc_ctx *ctx = arg;
@@ -98,10 +93,13 @@ static void cancel_on_sigint(void *arg) {
 
 static void serve(void *arg) {
     struct server *s = arg;
+    struct pollfd listening = { s->listen_fd, POLLIN, 0 };
     for (;;) {
-        struct pollfd p[2] = { { s->listen_fd, POLLIN, 0 }, { s->wake[0], POLLIN, 0 } };
-        if (poll(p, 2, -1) < 0) continue;
-        if (p[1].revents) break;                     /* ctx ended */
+        goc_case cs[2] = { goc_poll_case(&listening),                /* a client knocks */
+                           goc_recv_case(goc_ctx_done(s->ctx), NULL) };  /* or we stop */
+        int r = goc_select(cs, 2);
+        if (r == 1) break;                           /* ctx ended */
+        CHECK(r == 0);
         int fd = accept(s->listen_fd, NULL, NULL);
         if (fd < 0) continue;                        /* log, continue */
         struct conn *c = malloc(sizeof *c);
@@ -159,7 +157,7 @@ int main(int argc, char **argv) {
     CHECK(pthread_sigmask(SIG_BLOCK, &set, NULL) == 0);
 
     struct server s = { .ctx = goc_ctx_with_cancel(goc_ctx_background()), .listen_fd = listen_on(port) };
-    CHECK(s.ctx != NULL && pipe(s.wake) == 0);
+    CHECK(s.ctx != NULL);
     struct sockaddr_in a;
     socklen_t alen = sizeof a;
     CHECK(getsockname(s.listen_fd, (struct sockaddr *)&a, &alen) == 0);
@@ -170,8 +168,6 @@ int main(int argc, char **argv) {
     goc_waitgroup server = {0};
     goc_ctx_retain(s.ctx);
     CHECK(goc_go(cancel_on_sigint, s.ctx) == GOC_OK);
-    goc_ctx_retain(s.ctx);
-    CHECK(goc_wg_go(&server, wake_on_done, &s) == GOC_OK);
     CHECK(goc_wg_go(&server, serve, &s) == GOC_OK);
 
     if (argc != 3) {                                 /* the self-test */
@@ -191,8 +187,6 @@ int main(int argc, char **argv) {
     CHECK(goc_ctx_err(s.ctx) == GOC_CANCELED);
     if (argc != 3) CHECK(goc_atomic_i64_load(&s.served) == 2);
     close(s.listen_fd);
-    close(s.wake[0]);
-    close(s.wake[1]);
     goc_ctx_free(s.ctx);
     return 0;
 }

@@ -25,7 +25,7 @@ cp /usr/include/stb/stb_ds.h "$out/inc/stb/"
 ln -sfn /usr/include/x86_64-linux-gnu/asm "$out/inc32/asm"
 
 FULL="test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap test_chan test_select
-      test_chan_stress test_goports test_pool test_timer test_context test_extremes test_fork"
+      test_chan_stress test_goports test_pool test_timer test_context test_extremes test_fork test_fd"
 SELF="test_hooks test_chan_alloc test_trap test_lasttouch test_pool_stack"
 FAST="test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap test_chan test_select
       test_chan_stress test_pool test_context test_extremes"
@@ -107,7 +107,7 @@ row musl-O2-c11         musl-gcc "-O2 -std=c11" "" full
 STACK32=-DGOC_GO_STACK_SIZE=131072
 row i386-O2-c11         gcc   "-m32 -O2 -std=c11 -I$out/inc32 $STACK32" "" full
 # ---- options -----------------------------------------------------------------
-row no-futex            gcc   "-O2 -std=c11 -DGOC_NO_FUTEX" "" full
+row no-futex            gcc   "-O2 -std=c11 -DGOC_NO_FUTEX -DGOC_NO_EVENTFD" "" full
 row spin-0              gcc   "-O2 -std=c11 -DGOC_SPIN=0" "" full
 row no-thread-caches    gcc   "-O2 -std=c11 -DGOC_FREELIST_LOCAL=0 -DGOC_POOL_LOCAL=0" "" full
 SKIP=test_chan_alloc     # it brings its own GOC_MALLOC
