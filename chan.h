@@ -124,13 +124,15 @@
  *       GOC_WOULDBLOCK (with EPOLLET, that draining is a must). The same
  *       descriptor on every call; -1 and errno on failure (EINVAL: ch
  *       NULL; EMFILE, ENFILE, ENOMEM). Only poll it: reading or writing it
- *       breaks its level. It may be readable for a moment while try_recv
- *       still answers GOC_WOULDBLOCK (an unbuffered channel's sender that
- *       was a select, completed elsewhere and leaving): that means "not
- *       yet". Cost: none until it is first asked for (the "watched" flag
- *       shares the word every operation reads anyway); after that, a send
- *       or receive that changes the answer writes or reads the descriptor
- *       once (a system call), and the others take a mutex to find out.
+ *       breaks its level. It may stay readable when a receive would block
+ *       (other receivers took the values, a sender gave up): the next
+ *       goc_chan_try_recv (or recv_timeout of d <= 0) that answers
+ *       GOC_WOULDBLOCK makes it unreadable again, so an event loop that
+ *       always tries until GOC_WOULDBLOCK never spins. Cost: none until it
+ *       is first asked for (the "watched" flag shares the word every
+ *       operation reads anyway); then a send into an empty channel writes
+ *       the descriptor and the try that finds the channel empty reads it
+ *       (one system call each); other sends read one more word.
  *
  *   GOC_CHAN_TYPED(name, T) declares a type `name` (a struct wrapping the
  *   goc_chan *, passed by value) and static inline functions:
@@ -519,7 +521,8 @@ struct goc_chan {
 };
 
 /* Descriptors (defined with goc_chan_fd below). */
-static GOC__CH_COLD void goc__chwatch_update(goc_chan *c);
+static GOC__CH_COLD void goc__chwatch_signal(goc_chan *c, bool locked);
+static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c);
 static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch);
 static void goc__fd_signal(int wfd);
 
@@ -708,7 +711,7 @@ static void goc__chq_push(goc_chan *c, int dir, goc__centry *e) {
     uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
     goc_atomic_u32_store(&c->waiting, (w + GOC__CH_VERSION) | goc__chan_qbit(dir));
     /* A sender queued on an unbuffered channel: a receive would not block. */
-    if ((w & GOC__CH_WATCH) && dir == GOC_SEND && !c->cap) goc__chwatch_update(c);
+    if ((w & GOC__CH_WATCH) && dir == GOC_SEND && !c->cap) goc__chwatch_signal(c, false);
 }
 
 static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
@@ -718,7 +721,6 @@ static void goc__chq_unlink(goc_chan *c, int dir, goc__centry *e) {
     if (!q->head) {
         uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
         goc_atomic_u32_store_explicit(&c->waiting, w & ~goc__chan_qbit(dir), GOC_RELAXED);
-        if ((w & GOC__CH_WATCH) && dir == GOC_SEND && !c->cap) goc__chwatch_update(c);
     }
 }
 
@@ -801,15 +803,16 @@ static void goc__chan_finish(goc__centry *e, bool completed) {
 }
 
 /* After a buffered operation: if somebody waits on the other side (the
- * queue of direction dir), tell the first live one to try again; if a
- * descriptor watches the channel, bring it up to date. The seq_cst load is
- * the partner's half of the Dekker pattern: it follows our seq_cst CAS of
- * head or tail. The check is inline, the rest is not; the WATCH bit rides
- * in the same word, so a channel nobody watches pays nothing for it. */
+ * queue of direction dir), tell the first live one to try again; after a
+ * send, if a descriptor watches the channel, make it readable. The seq_cst
+ * load is the partner's half of the Dekker pattern: it follows our seq_cst
+ * CAS of head or tail. The check is inline, the rest is not; the WATCH bit
+ * rides in the same word, so a channel nobody watches pays nothing for
+ * it (dir is a constant where this is inlined, and so is the mask). */
 static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir, uint32_t seen);
 static inline void goc__chan_notify(goc_chan *c, int dir) {
     uint32_t w = goc_atomic_u32_load(&c->waiting);
-    if (w & (goc__chan_qbit(dir) | GOC__CH_WATCH)) goc__chan_notify_slow(c, dir, w);
+    if (w & (goc__chan_qbit(dir) | (dir == GOC_RECV ? GOC__CH_WATCH : 0u))) goc__chan_notify_slow(c, dir, w);
 }
 
 static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir, uint32_t seen) {
@@ -821,7 +824,7 @@ static GOC__CH_COLD void goc__chan_notify_slow(goc_chan *c, int dir, uint32_t se
         if (e) goc__chan_finish(e, false);          /* a plain waiter: "try again" */
         if (woken.word) goc__chan_wake(woken);      /* after unlocking; by address only */
     }
-    if (seen & GOC__CH_WATCH) goc__chwatch_update(c);
+    if ((seen & GOC__CH_WATCH) && dir == GOC_RECV) goc__chwatch_signal(c, false);
 }
 
 /* ---- buffered: the ring ------------------------------------------------------ */
@@ -1164,7 +1167,7 @@ GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
     }
     /* A watching descriptor polls readable from now on (a receive answers
      * GOC_CLOSED at once). */
-    if (w & GOC__CH_WATCH) goc__chwatch_update(c);
+    if (w & GOC__CH_WATCH) goc__chwatch_signal(c, true);
     return GOC_OK;
 }
 
@@ -1556,21 +1559,28 @@ out:
  * (it drains the descriptor and looks again). There are as many as there
  * were selects asleep on descriptors at one time.
  *
- * A watching descriptor (goc_chan_fd) is level-triggered: readable while a
- * receive would not block. Every change of that answer is followed by
- * goc__chwatch_update, which recomputes the answer and, under the
- * watcher's own mutex, writes or drains the descriptor only when it flips;
- * the last update to run has seen every change before it, so the
- * descriptor ends right. The changes: on a buffered channel every send and
- * receive (goc__chan_notify: the WATCH bit sits in `waiting`, which is
- * read there anyway) and close; on an unbuffered one, the send queue
- * becoming non-empty or empty (under the channel lock: the lock order is
- * channel lock, then watcher mutex, a leaf) and close. goc_chan_fd sets
- * the watcher, then the WATCH bit (seq_cst store), under the channel lock,
- * and then runs one update itself: an operation that changed the state
- * before the bit was set, and so did not see it (its seq_cst load of
- * `waiting` follows its seq_cst change), is seen by that update's seq_cst
- * reads - Dekker's pattern once more.
+ * A watching descriptor (goc_chan_fd) is level-triggered and readable
+ * whenever a receive would not block, with `on` saying whether it is.
+ * Making it readable is eager: every change that may let a receive
+ * proceed is followed by goc__chwatch_signal - on a buffered channel each
+ * send (goc__chan_notify: the WATCH bit sits in `waiting`, which is read
+ * there anyway), on an unbuffered one a sender queueing (under the channel
+ * lock: the lock order is channel lock, then watcher mutex, a leaf), and
+ * close. Signalling costs a load of `on` and nothing more while the
+ * descriptor is readable already, so a busy channel makes no system call.
+ * Making it unreadable is lazy: a receive that empties the channel does
+ * nothing; a goc_chan_try_recv that finds nothing (what an event loop does
+ * last, every time) drains the descriptor (goc__chwatch_drain), so that
+ * the loop's next wait sleeps. A descriptor may therefore be readable
+ * while a receive would block, until the next try that finds nothing;
+ * never the other way round. Two Dekker patterns keep it so. A signaller
+ * changes the state (seq_cst) and then reads `on` (seq_cst); a drainer
+ * stores on = 0 (seq_cst) and then reads the state again (seq_cst),
+ * signalling again if it changed: one of the two sees the other.
+ * goc_chan_fd sets the watcher, then the WATCH bit (seq_cst store), under
+ * the channel lock, and then signals itself: an operation that changed the
+ * state before the bit was set, and so did not see it (its seq_cst load of
+ * `waiting` follows its seq_cst change), is seen by that signal's reads.
  */
 #ifndef GOC_MODEL_CHECK
 
@@ -1666,16 +1676,16 @@ static void goc__wakefd_put(goc__wakefd *w) {
 /* ---- a descriptor that watches a channel ---- */
 
 typedef struct goc__chwatch {
-    goc_mutex mu;
-    bool      on;                     /* the descriptor is readable; under mu */
-    int       rfd, wfd;
+    goc_atomic_u32 on;                /* the descriptor is readable: written under mu,
+                                         read without it by goc__chwatch_signal */
+    goc_mutex      mu;
+    int            rfd, wfd;
 } goc__chwatch;
 
-/* Whether a receive would not block now. seq_cst loads: the reader's half
- * of the Dekker pattern in the note above. An unbuffered channel counts a
+/* Whether a receive would not block now. seq_cst loads: the second half
+ * of the Dekker patterns in the note above. An unbuffered channel counts a
  * queued sender without looking whether it is a select that has just
- * completed elsewhere and is about to leave: the descriptor may then be
- * readable for that moment while a try_recv answers GOC_WOULDBLOCK. */
+ * completed elsewhere and is about to leave. */
 static bool goc__chan_recv_ready(goc_chan *c) {
     if (c->cap) {
         uintptr_t tail = goc_atomic_uptr_load(&c->tail);
@@ -1685,16 +1695,45 @@ static bool goc__chan_recv_ready(goc_chan *c) {
     return goc_atomic_u32_load(&c->closed) || (goc_atomic_u32_load(&c->waiting) & GOC__CH_SENDQ);
 }
 
-static GOC__CH_COLD void goc__chwatch_update(goc_chan *c) {
+static goc__chwatch *goc__chwatch_of(goc_chan *c) {
     /* Acquire: pairs with goc_chan_fd's release store, made before the
      * WATCH bit that sent us here. */
-    goc__chwatch *w = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_ACQUIRE);
+    return (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_ACQUIRE);
+}
+
+/* After a change that may let a receive proceed (a send, a sender queued,
+ * the close): make the descriptor readable unless it is. The load of `on`
+ * is seq_cst, after our seq_cst change of the state: either it sees a
+ * drainer's on = 0, or that drainer's re-read of the state sees our
+ * change. `locked`: take the mutex whatever `on` says (close, whose store
+ * of `closed` is not seq_cst, and goc_chan_fd's first look). */
+static GOC__CH_COLD void goc__chwatch_signal(goc_chan *c, bool locked) {
+    goc__chwatch *w = goc__chwatch_of(c);
+    if (!locked && goc_atomic_u32_load(&w->on)) return;
     goc_mutex_lock(&w->mu);
-    bool ready = goc__chan_recv_ready(c);
-    if (ready != w->on) {
-        if (ready) goc__fd_signal(w->wfd);
-        else goc__fd_drain(w->rfd);
-        w->on = ready;
+    if (!goc_atomic_u32_load_explicit(&w->on, GOC_RELAXED) && goc__chan_recv_ready(c)) {
+        goc__fd_signal(w->wfd);
+        goc_atomic_u32_store_explicit(&w->on, 1, GOC_RELAXED);
+    }
+    goc_mutex_unlock(&w->mu);
+}
+
+/* After a receive that found nothing (goc_chan_try_recv's GOC_WOULDBLOCK):
+ * if the descriptor is readable though a receive would block (other
+ * receivers took the values), make it unreadable. on = 0 is stored
+ * (seq_cst) before the state is read again, and a change seen then is
+ * signalled again (see goc__chwatch_signal). */
+static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c) {
+    goc__chwatch *w = goc__chwatch_of(c);
+    if (!goc_atomic_u32_load_explicit(&w->on, GOC_ACQUIRE)) return;
+    goc_mutex_lock(&w->mu);
+    if (goc_atomic_u32_load_explicit(&w->on, GOC_RELAXED) && !goc__chan_recv_ready(c)) {
+        goc_atomic_u32_store(&w->on, 0);
+        goc__fd_drain(w->rfd);
+        if (goc__chan_recv_ready(c)) {
+            goc__fd_signal(w->wfd);
+            goc_atomic_u32_store_explicit(&w->on, 1, GOC_RELAXED);
+        }
     }
     goc_mutex_unlock(&w->mu);
 }
@@ -1716,7 +1755,7 @@ GOC_DEF int goc_chan_fd(goc_chan *c) {
     goc_mutex_lock(&c->lock);
     goc__chwatch *old = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_RELAXED);
     if (!old) {
-        /* Release: the watcher's fields before it is seen (goc__chwatch_update). */
+        /* Release: the watcher's fields before it is seen (goc__chwatch_of). */
         goc_atomic_uptr_store_explicit(&c->watch, (uintptr_t)w, GOC_RELEASE);
         uint32_t bits = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
         goc_atomic_u32_store(&c->waiting, bits | GOC__CH_WATCH);   /* seq_cst: see the note */
@@ -1727,7 +1766,7 @@ GOC_DEF int goc_chan_fd(goc_chan *c) {
         GOC_FREE(w);
         return old->rfd;
     }
-    goc__chwatch_update(c);
+    goc__chwatch_signal(c, true);
     return w->rfd;
 }
 
@@ -1978,7 +2017,8 @@ out:
 #else  /* GOC_MODEL_CHECK: no descriptors */
 
 static void goc__fd_signal(int wfd) { (void)wfd; }
-static GOC__CH_COLD void goc__chwatch_update(goc_chan *c) { (void)c; }
+static GOC__CH_COLD void goc__chwatch_signal(goc_chan *c, bool locked) { (void)c; (void)locked; }
+static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c) { (void)c; }
 static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) { (void)watch; }
 GOC_DEF int goc_chan_fd(goc_chan *c) { (void)c; errno = ENOSYS; return -1; }
 static int goc__select_fds(goc_case *cases, size_t n, int64_t deadline, int none) {
@@ -2020,8 +2060,11 @@ GOC_NOIPA GOC_DEF int goc_chan_try_send(goc_chan *c, const void *elem) {
 
 GOC_NOIPA GOC_DEF int goc_chan_try_recv(goc_chan *c, void *out) {
     if (!c) return GOC_EINVAL;
-    if (c->cap) return goc__ring_recv(c, out);
-    return goc__unbuf_op(c, GOC_RECV, out, NULL);
+    int r = c->cap ? goc__ring_recv(c, out) : goc__unbuf_op(c, GOC_RECV, out, NULL);
+    /* Found nothing: a watching descriptor must not say otherwise. */
+    if (r == GOC_WOULDBLOCK && (goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED) & GOC__CH_WATCH))
+        goc__chwatch_drain(c);
+    return r;
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_duration d) {
@@ -2034,6 +2077,8 @@ GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_d
 GOC_NOIPA GOC_DEF int goc_chan_recv_timeout(goc_chan *c, void *out, goc_duration d) {
     if (!c) return GOC_EINVAL;
     int r = goc__chan_call(c, GOC_RECV, out, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
+    if (r == GOC_WOULDBLOCK && (goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED) & GOC__CH_WATCH))
+        goc__chwatch_drain(c);                  /* a poll that found nothing: as try_recv */
     return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
 }
 
