@@ -510,6 +510,33 @@ GOC_DEF void goc__mc_advance(goc_duration d);   /* the model's clock moves on */
 GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u32 */
 #endif
 
+/* GOC_DEBUG (define it where the implementation is compiled): the registry
+ * of blocked operations behind goc_debug_dump (chan.h). Each blocking wait
+ * puts a record on its own stack into one global list for as long as it
+ * waits. Without GOC_DEBUG the macros are nothing at all. */
+#ifdef GOC_DEBUG
+typedef struct goc__dbg_rec {
+    struct goc__dbg_rec *next, *prev;   /* under the registry's mutex */
+    const char *prim, *op;              /* "chan", "recv" */
+    const void *obj;
+    char        what[120];              /* a name, a select's cases */
+    int64_t     since;
+    long        tid;
+    bool        warned;                 /* GOC_DEBUG_WARN printed it */
+} goc__dbg_rec;
+GOC_DEF void goc__dbg_block(goc__dbg_rec *r, const char *prim, const char *op, const void *obj,
+                            const char *what);
+GOC_DEF void goc__dbg_unblock(goc__dbg_rec *r);
+GOC_DEF void goc__dbg_dump(void *file);   /* a FILE * */
+#  define GOC__DBG_REC(r)                        goc__dbg_rec r
+#  define GOC__DBG_BLOCK(r, prim, op, obj, what) goc__dbg_block(&(r), prim, op, obj, what)
+#  define GOC__DBG_UNBLOCK(r)                    goc__dbg_unblock(&(r))
+#else
+#  define GOC__DBG_REC(r)                        (void)0
+#  define GOC__DBG_BLOCK(r, prim, op, obj, what) ((void)0)
+#  define GOC__DBG_UNBLOCK(r)                    ((void)0)
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -1020,6 +1047,119 @@ GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_
 #endif
 /* A wake uses the address only: the same in every back end. */
 GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
+
+#ifdef GOC_DEBUG
+/* ---- GOC_DEBUG: the registry of blocked operations -------------------------
+ * A doubly linked list of records that live on the blocked threads' stacks,
+ * under one pthread mutex (debugging need not be fast). A thread takes its
+ * record out before its wait returns, so a record in the list is alive.
+ * GOC_DEBUG_WARN=seconds in the environment starts a thread (goc-debug)
+ * that prints each operation blocked longer than that, once. A fork
+ * child starts with an empty list (the parent's other threads are gone). */
+#include <pthread.h>
+#include <unistd.h>
+#ifdef __linux__
+#  include <sys/syscall.h>
+long syscall(long number, ...);   /* as in the futex back end: declared late otherwise */
+#endif
+
+static pthread_mutex_t goc__dbg_mu = PTHREAD_MUTEX_INITIALIZER;
+static goc__dbg_rec   *goc__dbg_head;
+static pthread_once_t  goc__dbg_once = PTHREAD_ONCE_INIT;
+static int64_t         goc__dbg_warn;   /* GOC_DEBUG_WARN in ns; 0: off */
+
+static void goc__dbg_line(FILE *out, const goc__dbg_rec *r, int64_t now) {
+    char comm[32] = "";
+#ifdef __linux__
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/comm", r->tid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fgets(comm, sizeof comm, f)) comm[strcspn(comm, "\n")] = 0;
+        fclose(f);
+    }
+#endif
+    fprintf(out, "  thread %ld%s%s%s: %s %s on %p%s%s, blocked %.3f s\n", r->tid, comm[0] ? " (" : "", comm,
+            comm[0] ? ")" : "", r->prim, r->op, r->obj, r->what[0] ? ": " : "", r->what,
+            (double)(now - r->since) / 1e9);
+}
+
+static void *goc__dbg_watch(void *arg) {
+    (void)arg;
+    int64_t step = goc__dbg_warn / 4 < GOC_MILLISECOND ? GOC_MILLISECOND : goc__dbg_warn / 4;
+    for (;;) {
+        struct timespec ts = { (time_t)(step / GOC_SECOND), (long)(step % GOC_SECOND) };
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&goc__dbg_mu);
+        int64_t now = goc_nanotime();
+        for (goc__dbg_rec *r = goc__dbg_head; r; r = r->next) {
+            if (r->warned || now - r->since < goc__dbg_warn) continue;
+            r->warned = true;
+            fprintf(stderr, "goc: GOC_DEBUG_WARN: an operation has been blocked longer than %.3f s:\n",
+                    (double)goc__dbg_warn / 1e9);
+            goc__dbg_line(stderr, r, now);
+        }
+        pthread_mutex_unlock(&goc__dbg_mu);
+    }
+    return NULL;
+}
+
+static void goc__dbg_child(void) {
+    goc__dbg_head = NULL;
+    pthread_mutex_init(&goc__dbg_mu, NULL);
+}
+
+static void goc__dbg_init(void) {
+    pthread_atfork(NULL, NULL, goc__dbg_child);
+    const char *w = getenv("GOC_DEBUG_WARN");
+    double sec = w ? atof(w) : 0;
+    if (sec <= 0) return;
+    goc__dbg_warn = sec >= 1e9 ? INT64_MAX / 2 : (int64_t)(sec * 1e9);
+    pthread_t t;
+    if (pthread_create(&t, NULL, goc__dbg_watch, NULL) == 0) pthread_detach(t);
+}
+
+GOC_DEF void goc__dbg_block(goc__dbg_rec *r, const char *prim, const char *op, const void *obj,
+                            const char *what) {
+    pthread_once(&goc__dbg_once, goc__dbg_init);
+    r->prim = prim;
+    r->op = op;
+    r->obj = obj;
+    snprintf(r->what, sizeof r->what, "%s", what ? what : "");
+    r->since = goc_nanotime();
+#if defined(__linux__) && defined(SYS_gettid)
+    r->tid = syscall(SYS_gettid);
+#else
+    r->tid = (long)(uintptr_t)pthread_self();
+#endif
+    r->warned = false;
+    pthread_mutex_lock(&goc__dbg_mu);
+    r->prev = NULL;
+    r->next = goc__dbg_head;
+    if (goc__dbg_head) goc__dbg_head->prev = r;
+    goc__dbg_head = r;
+    pthread_mutex_unlock(&goc__dbg_mu);
+}
+
+GOC_DEF void goc__dbg_unblock(goc__dbg_rec *r) {
+    pthread_mutex_lock(&goc__dbg_mu);
+    if (r->prev) r->prev->next = r->next; else goc__dbg_head = r->next;
+    if (r->next) r->next->prev = r->prev;
+    pthread_mutex_unlock(&goc__dbg_mu);
+}
+
+GOC_DEF void goc__dbg_dump(void *file) {
+    FILE *out = file ? (FILE *)file : stderr;
+    pthread_mutex_lock(&goc__dbg_mu);
+    int64_t now = goc_nanotime();
+    size_t n = 0;
+    for (goc__dbg_rec *r = goc__dbg_head; r; r = r->next) n++;
+    fprintf(out, "goc: %zu blocked operation%s\n", n, n == 1 ? "" : "s");
+    for (goc__dbg_rec *r = goc__dbg_head; r; r = r->next) goc__dbg_line(out, r, now);
+    fflush(out);
+    pthread_mutex_unlock(&goc__dbg_mu);
+}
+#endif /* GOC_DEBUG */
 
 #endif /* GOC_ATOMIC_IMPLEMENTATION */
 

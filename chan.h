@@ -37,6 +37,8 @@
  *   GOC_SPIN / 2 times; 0 parks at once.
  *   GOC_NO_EVENTFD: wake and watching descriptors are pipes (as on
  *   systems other than Linux) rather than eventfds.
+ *   GOC_DEBUG: the registry of blocked operations and misuse checks (see
+ *   Debugging below).
  *
  * API (every blocking call has a try_ and a _timeout form; a timeout d <= 0
  * polls once without waiting and answers GOC_TIMEOUT if it could not
@@ -134,6 +136,27 @@
  *       the descriptor and the try that finds the channel empty reads it
  *       (one system call each); other sends read one more word.
  *
+ *   Debugging (GOC_DEBUG, defined where the implementation is compiled;
+ *   without it these two do nothing, and no other code changes at all -
+ *   make test checks that the implementation compiles to the same
+ *   instructions with and without the hooks):
+ *   void goc_debug_dump(FILE *out);
+ *       Prints every operation blocked now, in any thread: the primitive
+ *       and operation (chan send / recv, select wait with its cases, mutex
+ *       lock, rwmutex lock / rlock, waitgroup wait, cond wait, semaphore
+ *       acquire, once do), the object, the channel's name, the thread (its
+ *       id and, on Linux, its name) and for how long. goc's answer to Go's
+ *       SIGQUIT dump of every goroutine. out NULL: stderr.
+ *   void goc_chan_set_name(goc_chan *ch, const char *name);
+ *       Names ch in the dump (copied, cut to 31 bytes; NULL or "" clears).
+ *   With GOC_DEBUG, GOC_DEBUG_WARN=seconds in the environment starts a
+ *   thread that reports on stderr, once, each operation blocked longer
+ *   than that; and the last goc_chan_free of a channel that a thread is
+ *   blocked on (or is still leaving, in a select) calls GOC_PANIC with a
+ *   message saying so, where it would otherwise free memory in use.
+ *   Every blocked operation then also takes a global mutex twice: this is
+ *   for finding bugs, not for production.
+ *
  *   GOC_CHAN_TYPED(name, T) declares a type `name` (a struct wrapping the
  *   goc_chan *, passed by value) and static inline functions:
  *       name name_make(size_t cap);         int name_send(name c, T v);
@@ -181,6 +204,7 @@
 
 #ifndef GOC_CHAN_H
 #define GOC_CHAN_H
+#include <stdio.h>   /* FILE, for goc_debug_dump */
 
 #ifdef __cplusplus
 extern "C" {
@@ -210,6 +234,8 @@ GOC_DEF int goc_chan_close(goc_chan *ch);
 GOC_DEF size_t goc_chan_len(goc_chan *ch);
 GOC_DEF size_t goc_chan_cap(goc_chan *ch);
 GOC_DEF int goc_chan_fd(goc_chan *ch);
+GOC_DEF void goc_chan_set_name(goc_chan *ch, const char *name);
+GOC_DEF void goc_debug_dump(FILE *out);
 
 /* ---- select ------------------------------------------------------------- */
 
@@ -505,6 +531,9 @@ struct goc_chan {
     goc_atomic_u32 refs;
     goc_atomic_uptr watch;            /* goc__chwatch *, 0 until goc_chan_fd; set once,
                                          under lock, before the WATCH bit */
+#ifdef GOC_DEBUG
+    char           dbg_name[32];      /* goc_chan_set_name; under lock */
+#endif
 
     /* The waiters, all on one cache line: a partner that takes the lock
      * finds the queues it needs already in hand. */
@@ -625,6 +654,16 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
      * release-then-acquire-fence is the same on hardware, but
      * ThreadSanitizer does not model fences; drops are rare.) */
     if (goc_atomic_u32_fetch_add_explicit(&c->refs, (uint32_t)-1, GOC_ACQ_REL) != 1) return;
+#ifdef GOC_DEBUG
+    /* An entry still queued is a thread blocked on the channel, or a
+     * select still leaving it: freeing now would be a use after free. */
+    goc_mutex_lock(&c->lock);
+    bool busy = c->recvq.head || c->sendq.head;
+    goc_mutex_unlock(&c->lock);
+    if (busy)
+        GOC_PANIC("goc_chan_free: the last reference to a channel that a thread is blocked on "
+                  "(or still inside a select on it) - that would be a use after free");
+#endif
     /* The watcher goes last: an owner's hook (a timer's) first waits until
      * its thread's send, whose notify may still be updating the
      * descriptor, is over. */
@@ -1171,6 +1210,72 @@ GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
     return GOC_OK;
 }
 
+/* ---- GOC_DEBUG ------------------------------------------------------------------ */
+
+#ifdef GOC_DEBUG
+/* The channel's name for the registry, read under its lock. */
+static void goc__chan_dbg_name(goc_chan *c, char *out, size_t n) {
+    goc_mutex_lock(&c->lock);
+    if (c->dbg_name[0]) snprintf(out, n, "'%s'", c->dbg_name);
+    else snprintf(out, n, "%s", "");
+    goc_mutex_unlock(&c->lock);
+}
+
+static void goc__chan_dbg_block(goc__dbg_rec *r, goc_chan *c, int dir) {
+    char nm[40];
+    goc__chan_dbg_name(c, nm, sizeof nm);
+    goc__dbg_block(r, "chan", dir == GOC_SEND ? "send" : "recv", c, nm);
+}
+
+/* A select's cases, as far as they fit: "recv 'jobs', send 0x..., poll fd 4". */
+static void goc__select_dbg_block(goc__dbg_rec *r, const goc_case *cases, size_t n) {
+    char what[120] = "", one[64], nm[40];
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof what - 1; i++) {
+        const goc_case *cs = &cases[i];
+        if (cs->dir == GOC_POLL) {
+            snprintf(one, sizeof one, "%spoll fd %d", i ? ", " : "", ((const struct pollfd *)cs->elem)->fd);
+        } else if (!cs->ch) {
+            continue;
+        } else {
+            goc__chan_dbg_name(cs->ch, nm, sizeof nm);
+            snprintf(one, sizeof one, "%s%s %s", i ? ", " : "", cs->dir == GOC_SEND ? "send" : "recv",
+                     nm[0] ? nm : "(unnamed)");
+        }
+        len += (size_t)snprintf(what + len, sizeof what - len, "%s", one);
+    }
+    goc__dbg_block(r, "select", "wait", cases, what);
+}
+#  define GOC__CH_DBG_BLOCK(r, c, dir)      goc__chan_dbg_block(&(r), c, dir)
+#  define GOC__SEL_DBG_BLOCK(r, cases, n)   goc__select_dbg_block(&(r), cases, n)
+#else
+#  define GOC__CH_DBG_BLOCK(r, c, dir)      ((void)0)
+#  define GOC__SEL_DBG_BLOCK(r, cases, n)   ((void)0)
+#endif
+
+GOC_DEF void goc_chan_set_name(goc_chan *c, const char *name) {
+#ifdef GOC_DEBUG
+    if (!c) return;
+    goc_mutex_lock(&c->lock);
+    size_t n = name ? strlen(name) : 0;
+    if (n > sizeof c->dbg_name - 1) n = sizeof c->dbg_name - 1;   /* names are cut, not refused */
+    memcpy(c->dbg_name, name ? name : "", n);
+    c->dbg_name[n] = 0;
+    goc_mutex_unlock(&c->lock);
+#else
+    (void)c;
+    (void)name;
+#endif
+}
+
+GOC_DEF void goc_debug_dump(FILE *out) {
+#ifdef GOC_DEBUG
+    goc__dbg_dump(out);
+#else
+    (void)out;
+#endif
+}
+
 /* ---- blocking operations --------------------------------------------------------- */
 
 /* Queue a select's entry e for direction dir and re-check: true when the
@@ -1264,11 +1369,17 @@ static GOC__CH_COLD int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t d
          * spinning before queueing would gain nothing. We spin after. */
         int r = goc__unbuf_op(c, dir, elem, &me.e);
         if (r != GOC__CH_QUEUED) return r;
+        GOC__DBG_REC(dbg);
+        GOC__CH_DBG_BLOCK(dbg, c, dir);
         uint32_t got = goc__chan_wait(&me.word, deadline, false);
         if (got == GOC__CH_DEADLINE) {
-            if (goc__chan_give_up(c, dir, &me.e)) return GOC_TIMEOUT;
+            if (goc__chan_give_up(c, dir, &me.e)) {
+                GOC__DBG_UNBLOCK(dbg);
+                return GOC_TIMEOUT;
+            }
             got = goc__chan_wait(&me.word, GOC__CH_NO_DEADLINE, false);
         }
+        GOC__DBG_UNBLOCK(dbg);
         if ((got - GOC__CH_DONE) & 1) {                      /* the partner moved the value */
             if (dir == GOC_RECV && me.e.elem == me.buf) goc__chan_copy_small(elem, me.buf, c->elem_size);
             return GOC_OK;
@@ -1297,9 +1408,12 @@ static GOC__CH_COLD int goc__chan_op(goc_chan *c, int dir, void *elem, int64_t d
         if (ready) goc__chq_unlink(c, dir, &me.e);   /* nobody saw us: we held the lock */
         goc_mutex_unlock(&c->lock);
         if (!ready) {
+            GOC__DBG_REC(dbg);
+            GOC__CH_DBG_BLOCK(dbg, c, dir);
             uint32_t got = goc__chan_wait(&me.word, deadline, false);
             if (got == GOC__CH_DEADLINE && !goc__chan_give_up(c, dir, &me.e))
                 goc__chan_wait(&me.word, GOC__CH_NO_DEADLINE, false);   /* popped: take the "try again" */
+            GOC__DBG_UNBLOCK(dbg);
         }
         /* Told to try again, or timed out (the next round says so). */
         watched = false;
@@ -1505,7 +1619,10 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
         }
 
         /* Park until a partner claims us, or the deadline. */
+        GOC__DBG_REC(dbg);
+        GOC__SEL_DBG_BLOCK(dbg, cases, n);
         uint32_t got = goc__chan_wait(&word, deadline, true);
+        GOC__DBG_UNBLOCK(dbg);
 
         /* Pass 3: leave every queue we are still in. */
         for (uint32_t k = 0; k < reg; k++) {
@@ -1971,7 +2088,10 @@ static GOC__CH_COLD int goc__select_fds(goc_case *cases, size_t n, int64_t deadl
 
         bool fdready = false;
         int err = 0;
+        GOC__DBG_REC(dbg);
+        GOC__SEL_DBG_BLOCK(dbg, cases, n);
         uint32_t got = goc__fd_wait(&pw.word, deadline, pfds, nfd, wake->rfd, &fdready, &err);
+        GOC__DBG_UNBLOCK(dbg);
 
         /* Pass 3: leave every queue we are still in. */
         for (uint32_t k = 0; k < kreg; k++) {

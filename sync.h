@@ -624,7 +624,10 @@ static int goc__mutex_lock_slow(goc_mutex *m, int64_t deadline) {
         }
         woken = false;
 
+        GOC__DBG_REC(dbg);
+        GOC__DBG_BLOCK(dbg, "mutex", "lock", m, NULL);
         uint32_t got = goc__park(&w, deadline);
+        GOC__DBG_UNBLOCK(dbg);
         if (got == GOC__W_WAITING) {          /* timed out: still queued? */
             goc__mutex_qlock(m);
             got = goc_atomic_u32_load_explicit(&w.word, GOC_ACQUIRE);
@@ -799,7 +802,11 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     if (writer) m->nwriters++;
     goc_mutex_unlock(&m->qmu);
 
-    if (goc__park(&w, deadline) != GOC__W_WAITING) return GOC_OK;
+    GOC__DBG_REC(dbg);
+    GOC__DBG_BLOCK(dbg, "rwmutex", writer ? "lock" : "rlock", m, NULL);
+    uint32_t parked = goc__park(&w, deadline);
+    GOC__DBG_UNBLOCK(dbg);
+    if (parked != GOC__W_WAITING) return GOC_OK;
     goc_mutex_lock(&m->qmu);
     bool timed_out = goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING;
     struct goc__waiter *granted = NULL;
@@ -1021,7 +1028,10 @@ static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
         }
         goc_duration left = goc_until(deadline);
         if (left <= 0) return GOC_TIMEOUT;
+        GOC__DBG_REC(dbg);
+        GOC__DBG_BLOCK(dbg, "waitgroup", "wait", wg, NULL);
         goc__wait_u64_hi(&wg->state, (uint32_t)(s >> 32), left);   /* the counter's half */
+        GOC__DBG_UNBLOCK(dbg);
     }
 }
 
@@ -1062,7 +1072,10 @@ GOC_NOIPA GOC_DEF void goc__once_slow(goc_once *o, void (*fn)(void *), void *arg
         if (s == GOC__ONCE_RUNNING &&
             !goc_atomic_u32_cas_explicit(&o->state, &s, GOC__ONCE_WAITERS, GOC_ACQUIRE, GOC_ACQUIRE))
             continue;   /* s was reloaded */
+        GOC__DBG_REC(dbg);
+        GOC__DBG_BLOCK(dbg, "once", "do", o, "another thread runs fn");
         goc_wait_u32(&o->state, GOC__ONCE_WAITERS, GOC_FOREVER);
+        GOC__DBG_UNBLOCK(dbg);
         s = goc_atomic_u32_load_explicit(&o->state, GOC_ACQUIRE);
     }
 }
@@ -1085,7 +1098,11 @@ static int goc__cond_wait(goc_cond *c, goc_mutex *m, int64_t deadline) {
     goc_mutex_unlock(m);
 
     int r = GOC_OK;
-    if (goc__park(&w, deadline) == GOC__W_WAITING) {
+    GOC__DBG_REC(dbg);
+    GOC__DBG_BLOCK(dbg, "cond", "wait", c, NULL);
+    uint32_t parked = goc__park(&w, deadline);
+    GOC__DBG_UNBLOCK(dbg);
+    if (parked == GOC__W_WAITING) {
         goc_mutex_lock(&c->qmu);
         if (goc_atomic_u32_load_explicit(&w.word, GOC_RELAXED) == GOC__W_WAITING) {
             goc__q_unlink(&c->q, &w);
@@ -1205,7 +1222,11 @@ static int goc__sem_acquire(goc_sem *s, int64_t n, int64_t deadline, bool poll, 
     goc__q_push(&s->q, &w);
     goc_mutex_unlock(&s->mu);
 
-    if (goc__park(&w, deadline) != GOC__W_WAITING) {
+    GOC__DBG_REC(dbg);
+    GOC__DBG_BLOCK(dbg, "semaphore", "acquire", s, NULL);
+    uint32_t parked = goc__park(&w, deadline);
+    GOC__DBG_UNBLOCK(dbg);
+    if (parked != GOC__W_WAITING) {
         if (a) a->disarm(a->arg);
         return GOC_OK;
     }
