@@ -92,6 +92,7 @@ test: deps-test
 	@sh scripts/check-package.sh
 	@sh scripts/check-reference.sh
 	@sh scripts/check-debug-off.sh
+	@sh scripts/check-verify-anchors.sh
 	@$(MAKE) --no-print-directory run-tests readme-check
 	@sh scripts/check-nostb.sh $(B) $(CC)
 	@$(MAKE) --no-print-directory check-install
