@@ -1752,8 +1752,13 @@ static void goc__fd_drain(int rfd) {
     while (read(rfd, buf, sizeof buf) > 0) {}
 }
 
-/* The free list of wake descriptors (never closed: see above). Its lock is
- * taken by the fork handlers, so that a child never inherits it held. */
+/* The free list of wake descriptors (never closed: see above). Fork:
+ * prepare takes its lock, so the list is whole in the child's copy; the
+ * parent lets go; the child resets the lock to its zero value - unlocking
+ * it there would hand it to a waiter queued by a thread that does not
+ * exist in the child (make tsan's fork test hung on that), as timer.h does
+ * for its lock. The descriptors borrowed by the parent's other threads
+ * stay borrowed in the child. */
 typedef struct goc__wakefd {
     struct goc__wakefd *next;
     int                 rfd, wfd;
@@ -1764,9 +1769,11 @@ static goc__wakefd    *goc__wakefd_list;
 static pthread_once_t  goc__wakefd_once = PTHREAD_ONCE_INIT;
 
 static void goc__wakefd_prepare(void) { goc_mutex_lock(&goc__wakefd_mu); }
-static void goc__wakefd_after(void)   { goc_mutex_unlock(&goc__wakefd_mu); }
+static void goc__wakefd_parent(void)  { goc_mutex_unlock(&goc__wakefd_mu); }
+static void goc__wakefd_child(void)   { memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu); }
 static void goc__wakefd_atfork(void) {
-    pthread_atfork(goc__wakefd_prepare, goc__wakefd_after, goc__wakefd_after);
+    goc__wait_init();   /* the parking table's own handlers first (GOC_NO_FUTEX) */
+    pthread_atfork(goc__wakefd_prepare, goc__wakefd_parent, goc__wakefd_child);
 }
 
 /* NULL (errno set) when no descriptor or memory could be had. */
