@@ -1516,7 +1516,7 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
     void *heap = NULL;
     if (n > GOC_SELECT_STACK_CASES) {
         /* (n fits INT_MAX / 2, but a 32-bit size_t could still overflow) */
-        if (n > SIZE_MAX / (sizeof *ent + sizeof *ver + sizeof *order)) return GOC_ENOMEM;
+        if (n > SIZE_MAX / (sizeof *ent + sizeof *ver + sizeof *order)) return GOC_EINVAL;
         heap = GOC_MALLOC(n * (sizeof *ent + sizeof *ver + sizeof *order));
         if (!heap) return GOC_ENOMEM;
         ent = (goc__centry *)heap;
@@ -1766,11 +1766,29 @@ typedef struct goc__wakefd {
 
 static goc_mutex       goc__wakefd_mu;
 static goc__wakefd    *goc__wakefd_list;
-static pthread_once_t  goc__wakefd_once = PTHREAD_ONCE_INIT;
+static goc_atomic_u32  goc__wakefd_registered;
 
-static void goc__wakefd_prepare(void) { goc_mutex_lock(&goc__wakefd_mu); }
-static void goc__wakefd_parent(void)  { goc_mutex_unlock(&goc__wakefd_mu); }
-static void goc__wakefd_child(void)   { memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu); }
+/* Whether prepare took the lock: the handlers are registered at the first
+ * select on a descriptor, and a fork racing that registration may run the
+ * parent's handler without prepare (musl did: "unlock of unlocked
+ * mutex"). Only the forking thread touches it. The registration is a CAS,
+ * not a pthread_once: a fork while another thread is inside a once's init
+ * leaves the child's once "running" for ever (musl's child hung there on
+ * its first select on a descriptor). */
+static bool goc__wakefd_forking;
+static void goc__wakefd_prepare(void) {
+    goc_mutex_lock(&goc__wakefd_mu);
+    goc__wakefd_forking = true;
+}
+static void goc__wakefd_parent(void) {
+    if (!goc__wakefd_forking) return;
+    goc__wakefd_forking = false;
+    goc_mutex_unlock(&goc__wakefd_mu);
+}
+static void goc__wakefd_child(void) {
+    goc__wakefd_forking = false;
+    memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu);
+}
 static void goc__wakefd_atfork(void) {
     goc__wait_init();   /* the parking table's own handlers first (GOC_NO_FUTEX) */
     pthread_atfork(goc__wakefd_prepare, goc__wakefd_parent, goc__wakefd_child);
@@ -1778,7 +1796,10 @@ static void goc__wakefd_atfork(void) {
 
 /* NULL (errno set) when no descriptor or memory could be had. */
 static goc__wakefd *goc__wakefd_get(void) {
-    pthread_once(&goc__wakefd_once, goc__wakefd_atfork);
+    /* Acquire/relaxed: only "registered by somebody" matters here. */
+    if (!goc_atomic_u32_load_explicit(&goc__wakefd_registered, GOC_ACQUIRE) &&
+        goc_atomic_u32_cas(&goc__wakefd_registered, 0, 1))
+        goc__wakefd_atfork();
     goc_mutex_lock(&goc__wakefd_mu);
     goc__wakefd *w = goc__wakefd_list;
     if (w) goc__wakefd_list = w->next;
@@ -1995,7 +2016,7 @@ static GOC__CH_COLD int goc__select_fds(goc_case *cases, size_t n, int64_t deadl
     void *heap = NULL;
     if (n > GOC_SELECT_STACK_CASES) {
         size_t per = sizeof *ent + sizeof *ver + sizeof *pfds + 2 * sizeof *order;
-        if (n > (SIZE_MAX - sizeof *pfds) / per) return GOC_ENOMEM;
+        if (n > (SIZE_MAX - sizeof *pfds) / per) return GOC_EINVAL;
         heap = GOC_MALLOC(n * per + sizeof *pfds);
         if (!heap) return GOC_ENOMEM;
         ent = (goc__centry *)heap;
