@@ -552,6 +552,7 @@ struct goc_chan {
 /* Descriptors (defined with goc_chan_fd below). */
 static GOC__CH_COLD void goc__chwatch_signal(goc_chan *c, bool locked);
 static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c);
+static GOC__CH_COLD void goc__chwatch_unlist(uintptr_t watch);
 static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch);
 static void goc__fd_signal(int wfd);
 
@@ -668,6 +669,7 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
      * its thread's send, whose notify may still be updating the
      * descriptor, is over. */
     uintptr_t watch = goc_atomic_uptr_load_explicit(&c->watch, GOC_RELAXED);
+    if (watch) goc__chwatch_unlist(watch);   /* before c goes: a fork child reads c through it */
     if (c->last_fn) c->last_fn(c->last_arg);
     else if (c->mem) GOC_FREE(c->mem);
     if (watch) goc__chwatch_free(watch);
@@ -1758,15 +1760,40 @@ static void goc__fd_drain(int rfd) {
  * it there would hand it to a waiter queued by a thread that does not
  * exist in the child (make tsan's fork test hung on that), as timer.h does
  * for its lock. The descriptors borrowed by the parent's other threads
- * stay borrowed in the child. */
+ * stay borrowed in the child. A descriptor is one open file shared by
+ * parent and child after fork, so a drain in one would eat a wake meant
+ * for the other: the child gives every descriptor on the free list, and
+ * every watching descriptor (the same lock keeps a list of them), a fresh
+ * file under the same number (dup2). */
 typedef struct goc__wakefd {
     struct goc__wakefd *next;
     int                 rfd, wfd;
 } goc__wakefd;
 
+typedef struct goc__chwatch {
+    goc_atomic_u32       on;          /* the descriptor is readable: written under mu,
+                                         read without it by goc__chwatch_signal */
+    goc_mutex            mu;
+    int                  rfd, wfd;
+    goc_chan            *ch;
+    struct goc__chwatch *next, *prev; /* every watcher, under goc__wakefd_mu (fork) */
+} goc__chwatch;
+
 static goc_mutex       goc__wakefd_mu;
 static goc__wakefd    *goc__wakefd_list;
+static goc__chwatch   *goc__chwatch_list;
 static goc_atomic_u32  goc__wakefd_registered;
+
+static bool goc__chan_recv_ready(goc_chan *c);
+
+/* In a fork child: a new open file for a pair, under the same numbers. */
+static void goc__fd_renew(int rfd, int wfd) {
+    int nr, nw;
+    if (goc__fd_pair(&nr, &nw) != 0) return;   /* keep the shared one: spurious wakes only */
+    dup2(nr, rfd);
+    if (wfd != rfd) dup2(nw, wfd);
+    goc__fd_close_pair(nr, nw);
+}
 
 /* Whether prepare took the lock: the handlers are registered at the first
  * select on a descriptor, and a fork racing that registration may run the
@@ -1788,18 +1815,29 @@ static void goc__wakefd_parent(void) {
 static void goc__wakefd_child(void) {
     goc__wakefd_forking = false;
     memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu);
+    for (goc__wakefd *w = goc__wakefd_list; w; w = w->next) goc__fd_renew(w->rfd, w->wfd);
+    for (goc__chwatch *w = goc__chwatch_list; w; w = w->next) {
+        memset(&w->mu, 0, sizeof w->mu);       /* its holder may not exist here */
+        goc__fd_renew(w->rfd, w->wfd);
+        bool ready = goc__chan_recv_ready(w->ch);
+        if (ready) goc__fd_signal(w->wfd);
+        goc_atomic_u32_store_explicit(&w->on, ready, GOC_RELAXED);
+    }
 }
 static void goc__wakefd_atfork(void) {
     goc__wait_init();   /* the parking table's own handlers first (GOC_NO_FUTEX) */
     pthread_atfork(goc__wakefd_prepare, goc__wakefd_parent, goc__wakefd_child);
 }
-
-/* NULL (errno set) when no descriptor or memory could be had. */
-static goc__wakefd *goc__wakefd_get(void) {
+static void goc__fd_atfork_once(void) {
     /* Acquire/relaxed: only "registered by somebody" matters here. */
     if (!goc_atomic_u32_load_explicit(&goc__wakefd_registered, GOC_ACQUIRE) &&
         goc_atomic_u32_cas(&goc__wakefd_registered, 0, 1))
         goc__wakefd_atfork();
+}
+
+/* NULL (errno set) when no descriptor or memory could be had. */
+static goc__wakefd *goc__wakefd_get(void) {
+    goc__fd_atfork_once();
     goc_mutex_lock(&goc__wakefd_mu);
     goc__wakefd *w = goc__wakefd_list;
     if (w) goc__wakefd_list = w->next;
@@ -1819,13 +1857,6 @@ static void goc__wakefd_put(goc__wakefd *w) {
 }
 
 /* ---- a descriptor that watches a channel ---- */
-
-typedef struct goc__chwatch {
-    goc_atomic_u32 on;                /* the descriptor is readable: written under mu,
-                                         read without it by goc__chwatch_signal */
-    goc_mutex      mu;
-    int            rfd, wfd;
-} goc__chwatch;
 
 /* Whether a receive would not block now. seq_cst loads: the second half
  * of the Dekker patterns in the note above. An unbuffered channel counts a
@@ -1883,6 +1914,14 @@ static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c) {
     goc_mutex_unlock(&w->mu);
 }
 
+static GOC__CH_COLD void goc__chwatch_unlist(uintptr_t watch) {
+    goc__chwatch *w = (goc__chwatch *)watch;
+    goc_mutex_lock(&goc__wakefd_mu);
+    if (w->prev) w->prev->next = w->next; else goc__chwatch_list = w->next;
+    if (w->next) w->next->prev = w->prev;
+    goc_mutex_unlock(&goc__wakefd_mu);
+}
+
 static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) {
     goc__chwatch *w = (goc__chwatch *)watch;
     goc__fd_close_pair(w->rfd, w->wfd);
@@ -1911,6 +1950,14 @@ GOC_DEF int goc_chan_fd(goc_chan *c) {
         GOC_FREE(w);
         return old->rfd;
     }
+    w->ch = c;
+    goc__fd_atfork_once();
+    goc_mutex_lock(&goc__wakefd_mu);
+    w->prev = NULL;
+    w->next = goc__chwatch_list;
+    if (w->next) w->next->prev = w;
+    goc__chwatch_list = w;
+    goc_mutex_unlock(&goc__wakefd_mu);
     goc__chwatch_signal(c, true);
     return w->rfd;
 }
@@ -2167,6 +2214,7 @@ out:
 static void goc__fd_signal(int wfd) { (void)wfd; }
 static GOC__CH_COLD void goc__chwatch_signal(goc_chan *c, bool locked) { (void)c; (void)locked; }
 static GOC__CH_COLD void goc__chwatch_drain(goc_chan *c) { (void)c; }
+static GOC__CH_COLD void goc__chwatch_unlist(uintptr_t watch) { (void)watch; }
 static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) { (void)watch; }
 GOC_DEF int goc_chan_fd(goc_chan *c) { (void)c; errno = ENOSYS; return -1; }
 static int goc__select_fds(goc_case *cases, size_t n, int64_t deadline, int none) {

@@ -754,3 +754,49 @@ Test(fd, chan_fd_drain_racing_a_send) {
     goc_chan_free(z.c);
     T_NO_FAILURES();
 }
+
+/* After fork, the wake descriptors on the free list and the watching
+ * descriptors must not be the parent's open files (a drain in one process
+ * would eat a wake meant for the other). Open file descriptions share
+ * their status flags: the child clears O_NONBLOCK on every non-blocking
+ * descriptor the parent had, and the parent's must keep it. */
+static bool t_is_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+Test(fd, fork_child_gets_its_own_descriptors) {
+    bool before[256];
+    for (int fd = 0; fd < 256; fd++) before[fd] = t_is_nonblocking(fd);   /* the test runner's own */
+    int p[2];
+    t_pipe(p);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    goc_case cs[1] = { goc_poll_case(&pf) };
+    cr_assert_eq(goc_select_timeout(cs, 1, MS), GOC_TIMEOUT);   /* a wake descriptor, now on the free list */
+    goc_chan *c = goc_chan_make(sizeof(int), 1);
+    int cfd = goc_chan_fd(c);
+    cr_assert_geq(cfd, 0);
+    int nb[256], n = 0;
+    for (int fd = 3; fd < 256 && n < 256; fd++) if (!before[fd] && t_is_nonblocking(fd)) nb[n++] = fd;
+    cr_assert_geq(n, 2, "a wake descriptor and a watching one");
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        for (int i = 0; i < n; i++) fcntl(nb[i], F_SETFL, fcntl(nb[i], F_GETFL) & ~O_NONBLOCK);
+        /* and the child's own still work */
+        int v = 1;
+        if (goc_chan_send(c, &v) != GOC_OK) _exit(2);
+        struct pollfd q = { cfd, POLLIN, 0 };
+        if (poll(&q, 1, 1000) != 1) _exit(3);
+        _exit(goc_select_timeout(cs, 1, MS) == GOC_TIMEOUT ? 0 : 4);
+    }
+    int st = 0;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+    for (int i = 0; i < n; i++) cr_assert(t_is_nonblocking(nb[i]), "descriptor %d is shared with the child", nb[i]);
+    cr_assert_not(t_readable(cfd), "the child's send is not the parent's");
+    goc_chan_free(c);
+    close(p[0]);
+    close(p[1]);
+}
