@@ -1762,9 +1762,9 @@ static void goc__fd_drain(int rfd) {
  * for its lock. The descriptors borrowed by the parent's other threads
  * stay borrowed in the child. A descriptor is one open file shared by
  * parent and child after fork, so a drain in one would eat a wake meant
- * for the other: the child gives every descriptor on the free list, and
- * every watching descriptor (the same lock keeps a list of them), a fresh
- * file under the same number (dup2). */
+ * for the other: the child closes the descriptors on the free list, and
+ * gives every watching descriptor (the same lock keeps a list of them) a
+ * fresh file under the same number (dup2). */
 typedef struct goc__wakefd {
     struct goc__wakefd *next;
     int                 rfd, wfd;
@@ -1786,12 +1786,20 @@ static goc_atomic_u32  goc__wakefd_registered;
 
 static bool goc__chan_recv_ready(goc_chan *c);
 
-/* In a fork child: a new open file for a pair, under the same numbers. */
+/* In a fork child: a new open file for a watcher's pair, under the same
+ * numbers (the program may have them in its epoll set). dup2 clears
+ * FD_CLOEXEC, so it is set again. If no new descriptor can be had (the
+ * table is full), the shared one stays: a drain in one process can then
+ * still hide a value from the other - the one case left, and rare. */
 static void goc__fd_renew(int rfd, int wfd) {
     int nr, nw;
-    if (goc__fd_pair(&nr, &nw) != 0) return;   /* keep the shared one: spurious wakes only */
+    if (goc__fd_pair(&nr, &nw) != 0) return;
     dup2(nr, rfd);
-    if (wfd != rfd) dup2(nw, wfd);
+    fcntl(rfd, F_SETFD, FD_CLOEXEC);
+    if (wfd != rfd) {
+        dup2(nw, wfd);
+        fcntl(wfd, F_SETFD, FD_CLOEXEC);
+    }
     goc__fd_close_pair(nr, nw);
 }
 
@@ -1815,7 +1823,14 @@ static void goc__wakefd_parent(void) {
 static void goc__wakefd_child(void) {
     goc__wakefd_forking = false;
     memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu);
-    for (goc__wakefd *w = goc__wakefd_list; w; w = w->next) goc__fd_renew(w->rfd, w->wfd);
+    /* The free list's descriptors are the parent's files: closed here (the
+     * parent keeps its own), never lent out; the child makes its own. */
+    for (goc__wakefd *w = goc__wakefd_list, *next; w; w = next) {
+        next = w->next;
+        goc__fd_close_pair(w->rfd, w->wfd);
+        GOC_FREE(w);
+    }
+    goc__wakefd_list = NULL;
     for (goc__chwatch *w = goc__chwatch_list; w; w = w->next) {
         memset(&w->mu, 0, sizeof w->mu);       /* its holder may not exist here */
         goc__fd_renew(w->rfd, w->wfd);

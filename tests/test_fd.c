@@ -800,3 +800,19 @@ Test(fd, fork_child_gets_its_own_descriptors) {
     close(p[0]);
     close(p[1]);
 }
+
+/* The child's renewed watching descriptor keeps FD_CLOEXEC (dup2 clears
+ * it), so an exec after fork does not inherit it. */
+Test(fd, fork_child_descriptors_stay_close_on_exec) {
+    goc_chan *c = goc_chan_make(sizeof(int), 1);
+    int cfd = goc_chan_fd(c);
+    cr_assert(fcntl(cfd, F_GETFD) & FD_CLOEXEC);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) _exit(fcntl(cfd, F_GETFD) & FD_CLOEXEC ? 0 : 1);
+    int st = 0;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child's descriptor lost FD_CLOEXEC");
+    goc_chan_free(c);
+}
