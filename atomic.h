@@ -505,6 +505,23 @@ static inline goc_atomic_u32 *goc__u64_hi(const goc_atomic_u64 *word) {
     return (goc_atomic_u32 *)(void *)((uintptr_t)word + 4);
 #endif
 }
+/* For goc's modules: a once for an init that registers fork handlers.
+ * pthread_once will not do: a fork while another thread runs the init
+ * leaves the child's once "running" for ever (musl's does; glibc's starts
+ * it again). *st is 0, then the registering process's pid while init
+ * runs, then GOC__FORK_ONCE_DONE. A fork child that finds its parent's pid runs
+ * init itself: the fork came before the registration, or else the
+ * module's child handler, which must call goc__once_fork_child(st), would
+ * have said DONE. Others wait for DONE, a moment. */
+#define GOC__FORK_ONCE_DONE 0xFFFFFFFFu
+GOC_DEF void goc__once_fork_slow(goc_atomic_u32 *st, void (*init)(void));
+static inline void goc__once_fork(goc_atomic_u32 *st, void (*init)(void)) {
+    /* Acquire: pairs with the release of DONE (init's effects first). */
+    if (goc_atomic_u32_load_explicit(st, GOC_ACQUIRE) != GOC__FORK_ONCE_DONE) goc__once_fork_slow(st, init);
+}
+static inline void goc__once_fork_child(goc_atomic_u32 *st) {
+    goc_atomic_u32_store_explicit(st, GOC__FORK_ONCE_DONE, GOC_RELAXED);   /* one thread here */
+}
 #ifdef GOC_MODEL_CHECK
 GOC_DEF void goc__mc_advance(goc_duration d);   /* the model's clock moves on */
 GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u32 */
@@ -924,7 +941,7 @@ typedef struct goc__park_slot {
 } goc__park_slot;
 
 static goc__park_slot goc__park_table[GOC__PARK_SLOTS];
-static pthread_once_t goc__park_once = PTHREAD_ONCE_INIT;
+static goc_atomic_u32 goc__park_once;   /* goc__once_fork */
 
 /* fork(): only the forking thread goes on in the child, so a slot's mutex
  * held by another thread at that moment would stay held there for ever.
@@ -934,6 +951,7 @@ static pthread_once_t goc__park_once = PTHREAD_ONCE_INIT;
  * locks the slots: other modules' prepare handlers take goc mutexes, which
  * may park, and would find the slots locked if theirs ran after ours.) */
 static void goc__park_child(void) {
+    goc__once_fork_child(&goc__park_once);
     for (int i = 0; i < GOC__PARK_SLOTS; i++) {
         pthread_mutex_init(&goc__park_table[i].mu, NULL);
         goc__park_table[i].head = goc__park_table[i].tail = NULL;
@@ -951,7 +969,7 @@ static goc__park_slot *goc__park_slot_of(const void *addr) {
     h ^= h >> 17;
     h *= (uintptr_t)0x9E3779B97F4A7C15ull;   /* Fibonacci hashing */
     h ^= h >> 29;
-    pthread_once(&goc__park_once, goc__park_init);
+    goc__once_fork(&goc__park_once, goc__park_init);
     return &goc__park_table[h & (GOC__PARK_SLOTS - 1)];
 }
 
@@ -1035,7 +1053,7 @@ static void goc__park_wake(goc_atomic_u32 *addr, bool all) {
 }
 
 GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) { goc__park_wake(addr, false); }
-GOC_DEF void goc__wait_init(void) { pthread_once(&goc__park_once, goc__park_init); }
+GOC_DEF void goc__wait_init(void) { goc__once_fork(&goc__park_once, goc__park_init); }
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 
 #endif /* parking back ends */
@@ -1047,6 +1065,22 @@ GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_
 #endif
 /* A wake uses the address only: the same in every back end. */
 GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
+
+#include <unistd.h>
+GOC_DEF void goc__once_fork_slow(goc_atomic_u32 *st, void (*init)(void)) {
+    for (;;) {
+        uint32_t v = goc_atomic_u32_load_explicit(st, GOC_ACQUIRE), me = (uint32_t)getpid();
+        if (v == GOC__FORK_ONCE_DONE) return;
+        if (v == me) {                   /* another thread here runs init */
+            sched_yield();
+            continue;
+        }
+        if (!goc_atomic_u32_cas(st, v, me)) continue;   /* 0, or a parent's pid */
+        init();
+        goc_atomic_u32_store_explicit(st, GOC__FORK_ONCE_DONE, GOC_RELEASE);
+        return;
+    }
+}
 
 #ifdef GOC_DEBUG
 /* ---- GOC_DEBUG: the registry of blocked operations -------------------------
@@ -1065,7 +1099,7 @@ long syscall(long number, ...);   /* as in the futex back end: declared late oth
 
 static pthread_mutex_t goc__dbg_mu = PTHREAD_MUTEX_INITIALIZER;
 static goc__dbg_rec   *goc__dbg_head;
-static pthread_once_t  goc__dbg_once = PTHREAD_ONCE_INIT;
+static goc_atomic_u32  goc__dbg_once;   /* goc__once_fork */
 static int64_t         goc__dbg_warn;   /* GOC_DEBUG_WARN in ns; 0: off */
 
 static void goc__dbg_line(FILE *out, const goc__dbg_rec *r, int64_t now) {
@@ -1105,6 +1139,7 @@ static void *goc__dbg_watch(void *arg) {
 }
 
 static void goc__dbg_child(void) {
+    goc__once_fork_child(&goc__dbg_once);
     goc__dbg_head = NULL;
     pthread_mutex_init(&goc__dbg_mu, NULL);
 }
@@ -1121,7 +1156,7 @@ static void goc__dbg_init(void) {
 
 GOC_DEF void goc__dbg_block(goc__dbg_rec *r, const char *prim, const char *op, const void *obj,
                             const char *what) {
-    pthread_once(&goc__dbg_once, goc__dbg_init);
+    goc__once_fork(&goc__dbg_once, goc__dbg_init);
     r->prim = prim;
     r->op = op;
     r->obj = obj;

@@ -388,7 +388,7 @@ static struct {
 #endif
 
 static void goc__pool_init_once(void);
-static pthread_once_t goc__pool_once = PTHREAD_ONCE_INIT;
+static goc_atomic_u32 goc__pool_once;   /* goc__once_fork (not pthread_once: fork) */
 
 GOC_DEF void goc_go_set_idle(goc_duration d) {
     /* seq_cst is more than needed: a waiting thread reads it (relaxed)
@@ -396,7 +396,9 @@ GOC_DEF void goc_go_set_idle(goc_duration d) {
     goc_atomic_i64_store(&goc__go.keep, d > 0 ? d : 1);
     /* Parked threads compute their deadline from it: wake them so that
      * they look again (a spurious return for them; records on the idle
-     * list stay alive while the lock is held). */
+     * list stay alive while the lock is held). The fork handlers first,
+     * as before every first use of the lock. */
+    goc__once_fork(&goc__pool_once, goc__pool_init_once);
     goc_mutex_lock(&goc__go.lock);
     for (goc__gthread *t = goc__go.idle; t; t = t->next) goc_wake_one(&t->state);
     goc_mutex_unlock(&goc__go.lock);
@@ -404,6 +406,7 @@ GOC_DEF void goc_go_set_idle(goc_duration d) {
 
 GOC_DEF void goc_go_stats(goc_go_counts *out) {
     if (!out) return;
+    goc__once_fork(&goc__pool_once, goc__pool_init_once);
     goc_mutex_lock(&goc__go.lock);
     out->live = goc__go.live;
     out->idle = goc__go.nidle;
@@ -609,7 +612,7 @@ static void *goc__go_monitor(void *unused) {
 
 static int goc__go_spawn(void (*fn)(void *), void *arg, goc_waitgroup *wg) {
     if (!fn) return GOC_EINVAL;
-    pthread_once(&goc__pool_once, goc__pool_init_once);   /* the fork handlers */
+    goc__once_fork(&goc__pool_once, goc__pool_init_once);   /* the fork handlers */
     goc__gtask task = { fn, arg, wg };
     goc_mutex_lock(&goc__go.lock);
     goc__gthread *t = goc__go.idle;
@@ -890,7 +893,7 @@ static _Thread_local goc__tls *goc__tls_self;   /* = pthread_getspecific(goc__re
 
 /* Register o: an id and a serial. false: out of memory. */
 static bool goc__towner_add(goc__towner *o) {
-    pthread_once(&goc__pool_once, goc__pool_init_once);
+    goc__once_fork(&goc__pool_once, goc__pool_init_once);
     goc_mutex_lock(&goc__reg.lock);
     size_t id;
     if (goc__reg.nfree) {
@@ -1081,6 +1084,7 @@ static void goc__fork_parent(void) {
 }
 
 static void goc__fork_child(void) {
+    goc__once_fork_child(&goc__pool_once);
     for (goc__gthread *t = goc__go.idle, *next; t; t = next) {   /* threads of the parent */
         next = t->next;
         GOC_FREE(t);

@@ -243,7 +243,7 @@ static struct {
     goc_atomic_u32 word;            /* bumped to wake the thread early */
 } goc__tm;
 
-static pthread_once_t goc__tm_atfork_once = PTHREAD_ONCE_INIT;
+static goc_atomic_u32 goc__tm_atfork_once;   /* goc__once_fork (not pthread_once: fork) */
 
 GOC_DEF int64_t goc_now(void) { return goc_nanotime(); }
 
@@ -326,6 +326,7 @@ static bool goc__tm_start(void);
 static void goc__tm_fork_prepare(void) { goc_mutex_lock(&goc__tm.lock); }
 static void goc__tm_fork_parent(void) { goc_mutex_unlock(&goc__tm.lock); }
 static void goc__tm_fork_child(void) {
+    goc__once_fork_child(&goc__tm_atfork_once);
     memset(&goc__tm.lock, 0, sizeof goc__tm.lock);
     goc__tm.started = false;
     /* Relaxed: the child has one thread; the new timer thread reads the
@@ -341,7 +342,7 @@ static void goc__tm_atfork(void) {
 /* Start the timer thread (under the lock, or single-threaded in a fork
  * child). false: no thread. */
 static bool goc__tm_start(void) {
-    pthread_once(&goc__tm_atfork_once, goc__tm_atfork);
+    goc__once_fork(&goc__tm_atfork_once, goc__tm_atfork);
     pthread_attr_t attr;
     pthread_t id;
     pthread_attr_init(&attr);
@@ -444,6 +445,10 @@ static size_t goc__tm_chan_offset(void) {
 /* Schedule a new timer (its when set); false: no memory or no timer thread. */
 static bool goc__tm_arm(goc_timer *t) {
     t->idx = GOC__TM_NONE;
+    /* The fork handlers before the lock is first taken: registered later
+     * (at the thread's start, under the lock), a fork in between left the
+     * child a lock held for ever (tests/test_fork.c found it). */
+    goc__once_fork(&goc__tm_atfork_once, goc__tm_atfork);
     goc_mutex_lock(&goc__tm.lock);
     bool ok = goc__tm_add(t);
     goc_mutex_unlock(&goc__tm.lock);

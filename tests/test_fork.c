@@ -3,6 +3,7 @@
  * parent waits a bounded time and asserts the exit status. */
 #include "testutil.h"
 #include <errno.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -330,4 +331,63 @@ Test(fork, idle_bound_is_recounted_in_the_child) {
     goc_freelist_free(g_fl);
     goc_pool_free(g_pl);
     cr_assert_eq(bad, 0, "%d of 100 children lost room in the bound", bad);
+}
+
+/* A fork while another thread sets a module up for the first time (its
+ * fork handlers: goc_go's, the timer thread's, the wake descriptors', the
+ * parking table's on the portable path). The child must not wait for an
+ * init that no thread of its own runs (pthread_once's "in progress" stays
+ * so in a musl child), must not share what the parent set up, and has
+ * working handlers for a fork of its own. Each round starts from a fresh
+ * process (none of goc is set up in this test's process). */
+static int first_use(void) {
+    goc_waitgroup wg = {0};
+    if (goc_wg_go(&wg, bump, NULL) != GOC_OK) return 2;
+    if (goc_wg_wait_timeout(&wg, 5 * GOC_SECOND) != GOC_OK) return 3;
+    goc_chan *c = goc_after(GOC_MILLISECOND);
+    int r = goc_chan_recv_timeout(c, NULL, 5 * GOC_SECOND);
+    goc_chan_free(c);
+    if (r != GOC_OK) return 4;
+    int p[2];
+    if (pipe(p) != 0) return 5;
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    goc_case cs[1] = { goc_poll_case(&pf) };
+    r = goc_select_timeout(cs, 1, 20 * GOC_MILLISECOND) == GOC_TIMEOUT ? 0 : 6;
+    if (!r && write(p[1], "x", 1) != 1) r = 7;
+    if (!r && goc_select_timeout(cs, 1, 5 * GOC_SECOND) != 0) r = 8;
+    close(p[0]);
+    close(p[1]);
+    return r;
+}
+static void *first_use_thread(void *arg) { *(int *)arg = first_use(); return NULL; }
+static int child_first_use_race(int delay_us) {
+    int tr = -1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, first_use_thread, &tr) != 0) return 20;
+    if (delay_us) usleep((useconds_t)delay_us);
+    pid_t g = fork();
+    if (g == 0) {
+        int r = first_use();
+        if (r) _exit(r);
+        pid_t gg = fork();              /* the handlers work here too */
+        if (gg == 0) _exit(first_use());
+        _exit(wait_child(gg) == 0 ? 0 : 30);
+    }
+    int r = wait_child(g);
+    pthread_join(t, NULL);
+    return r ? 40 + (r & 0x3f) : tr;
+}
+Test(fork, fork_while_another_thread_sets_goc_up) {
+    T_NO_TSAN();
+    for (int i = 0; i < 120; i++) {
+        pid_t d = fork();
+        if (d == 0) {
+            setpgid(0, 0);              /* so that a hung grandchild goes with it */
+            _exit(child_first_use_race(i % 6 * 20));
+        }
+        setpgid(d, d);
+        int code = wait_child(d);
+        kill(-d, SIGKILL);
+        cr_assert_eq(code, 0, "round %d: code %d", i, code);
+    }
 }
