@@ -152,10 +152,13 @@
  *   With GOC_DEBUG, GOC_DEBUG_WARN=seconds in the environment starts a
  *   thread that reports on stderr, once, each operation blocked longer
  *   than that; and the last goc_chan_free of a channel that a thread is
- *   blocked on (or is still leaving, in a select) calls GOC_PANIC with a
- *   message saying so, where it would otherwise free memory in use.
- *   Every blocked operation then also takes a global mutex twice: this is
- *   for finding bugs, not for production.
+ *   blocked on (or is still leaving, in a select), or that another thread
+ *   is inside any call on (send, receive, their try_ and _timeout forms,
+ *   close, select, goc_chan_fd; with GCC or clang), calls GOC_PANIC with a
+ *   message saying so, where it would otherwise free memory in use; so
+ *   does a goc_wg_wait woken into a new round (sync.h). Every operation
+ *   then also counts itself in its channels, and every blocked one takes a
+ *   global mutex twice: this is for finding bugs, not for production.
  *
  *   GOC_CHAN_TYPED(name, T) declares a type `name` (a struct wrapping the
  *   goc_chan *, passed by value) and static inline functions:
@@ -507,6 +510,19 @@ typedef struct goc__centry {
     goc_atomic_u32      linked;       /* 1 while queued; see the design note */
 } goc__centry;
 
+/* What a case's readiness depends on: it changes whenever the case may
+ * have become ready - a buffered channel's positions (a send, a receive,
+ * the close mark), an unbuffered one's queueing version. Noting it also
+ * tells whether the case was plainly not ready at one moment, from the
+ * same loads: a receive reads head, then tail, and equal means empty when
+ * tail was read (head never passes tail); a send reads tail, then head, and
+ * head + one lap == tail means full when head was read (tail never passes
+ * head by more). Then the poll need not try the case. Acquire: pairs with
+ * the release (or seq_cst) writes of those words, so that if our poll of
+ * one channel saw the effect of a later operation, the re-read of this one
+ * sees what came before it. */
+typedef struct goc__cver { uintptr_t a, b; } goc__cver;
+
 typedef struct goc__chq {
     goc__centry *head, *tail;         /* FIFO; guarded by the channel lock */
 } goc__chq;
@@ -533,6 +549,7 @@ struct goc_chan {
                                          under lock, before the WATCH bit */
 #ifdef GOC_DEBUG
     char           dbg_name[32];      /* goc_chan_set_name; under lock */
+    goc_atomic_u32 dbg_inside;        /* threads inside a public operation on it */
 #endif
 
     /* The waiters, all on one cache line: a partner that takes the lock
@@ -664,6 +681,13 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
     if (busy)
         GOC_PANIC("goc_chan_free: the last reference to a channel that a thread is blocked on "
                   "(or still inside a select on it) - that would be a use after free");
+    /* acquire: pairs with the release of every operation's leaving, so a
+     * 0 here means their last touches are over. A channel with an owner's
+     * hook (a timer's) is exempt: its hook waits for the owner's send. */
+    if (!c->last_fn && goc_atomic_u32_load_explicit(&c->dbg_inside, GOC_ACQUIRE))
+        GOC_PANIC("goc_chan_free: the last reference to a channel that another thread is still "
+                  "inside an operation on (send, receive, close, select...) - that would be a "
+                  "use after free; give that thread its own reference (goc_chan_retain)");
 #endif
     /* The watcher goes last: an owner's hook (a timer's) first waits until
      * its thread's send, whose notify may still be updating the
@@ -1166,50 +1190,13 @@ static bool goc__chan_give_up(goc_chan *c, int dir, goc__centry *e) {
     return x != NULL;
 }
 
-/* ---- close ------------------------------------------------------------------------ */
-
-GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
-    if (!c) return GOC_EINVAL;
-    if (c->cap) {
-        /* seq_cst: a waiter's re-check (goc__ring_ready) either sees the
-         * mark or is queued before we take the lock below. (The lock alone
-         * already orders that: make verify's ring_close_recv passes with
-         * this RMW relaxed. seq_cst stays, as the conservative choice.) */
-        uintptr_t old = goc_atomic_uptr_fetch_or_explicit(&c->tail, c->mark_bit, GOC_SEQ_CST);
-        if (old & c->mark_bit) return GOC_CLOSED;
-    }
-    goc_mutex_lock(&c->lock);
-    if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
-        goc_mutex_unlock(&c->lock);
-        return GOC_CLOSED;
-    }
-    /* Release: pairs with the acquire load of a poll that sees it. The
-     * version bump tells a select that polled us before the close. */
-    goc_atomic_u32_store_explicit(&c->closed, 1, GOC_RELEASE);
-    uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
-    goc_atomic_u32_store_explicit(&c->waiting, w + GOC__CH_VERSION, GOC_RELEASE);
-    /* Claim every live waiter (plain ones by popping, selects BUSY), so that
-     * each stays put until we tell it; chain them through next, which is
-     * ours once popped; tell them after unlocking. */
-    goc__centry *claimed = NULL, *e;
-    goc__wakeup unused;
-    for (int dir = GOC_SEND; dir <= GOC_RECV; dir++) {
-        while ((e = goc__chq_claim(c, dir, true, &unused)) != NULL) {
-            e->next = claimed;
-            claimed = e;
-        }
-    }
-    goc_mutex_unlock(&c->lock);
-    /* Each wakes with completed == false and finds the channel closed. */
-    while (claimed) {
-        e = claimed;
-        claimed = e->next;               /* read before the entry may vanish */
-        goc__chan_finish(e, false);
-    }
-    /* A watching descriptor polls readable from now on (a receive answers
-     * GOC_CLOSED at once). */
-    if (w & GOC__CH_WATCH) goc__chwatch_signal(c, true);
-    return GOC_OK;
+/* A select's n is refused when DONE + 2n + 1 would not fit its claim word,
+ * or its arrays (goc__select's) not a size_t: on a 32-bit size_t the second
+ * is the tighter bound. */
+static inline bool goc__select_n_ok(const goc_case *cases, size_t n) {
+    if (n && !cases) return false;
+    if (n > (size_t)INT_MAX / 2 - GOC__CH_DONE) return false;
+    return n <= SIZE_MAX / (sizeof(goc__centry) + sizeof(goc__cver) + sizeof(uint32_t));
 }
 
 /* ---- GOC_DEBUG ------------------------------------------------------------------ */
@@ -1250,9 +1237,49 @@ static void goc__select_dbg_block(goc__dbg_rec *r, const goc_case *cases, size_t
 }
 #  define GOC__CH_DBG_BLOCK(r, c, dir)      goc__chan_dbg_block(&(r), c, dir)
 #  define GOC__SEL_DBG_BLOCK(r, cases, n)   goc__select_dbg_block(&(r), cases, n)
+
+/* Every public operation counts itself in its channels' dbg_inside from
+ * entry to return, so that the last goc_chan_free can tell that another
+ * thread is still inside one (a use after free the moment it goes on).
+ * The leaving is a scope guard (the cleanup attribute of GCC and clang),
+ * so that each entry point needs one line whatever its returns. Entering
+ * is relaxed: a thread that enters after the free already lost, and no
+ * order helps it; leaving is release, paired with the free's acquire. */
+#  if defined(__GNUC__) || defined(__clang__)
+typedef struct { goc_case *cases; size_t n; } goc__ch_dbg_in;
+static inline void goc__ch_dbg_count(goc_chan *c, uint32_t d, int mo) {
+    if (c) goc_atomic_u32_fetch_add_explicit(&c->dbg_inside, d, mo);
+}
+/* A select's channel cases (not its descriptors, nor a call that is
+ * refused for its n or its directions before it touches a channel). */
+static inline bool goc__ch_dbg_case(const goc_case *cs) {
+    return cs->dir == GOC_SEND || cs->dir == GOC_RECV;
+}
+static inline goc__ch_dbg_in goc__ch_dbg_enter(goc_case *cases, size_t n) {
+    goc__ch_dbg_in g = { cases, goc__select_n_ok(cases, n) ? n : 0 };
+    for (size_t i = 0; i < g.n; i++)
+        if (goc__ch_dbg_case(&cases[i])) goc__ch_dbg_count(cases[i].ch, 1, GOC_RELAXED);
+    return g;
+}
+static inline void goc__ch_dbg_leave(goc__ch_dbg_in *g) {
+    for (size_t i = 0; i < g->n; i++)
+        if (goc__ch_dbg_case(&g->cases[i]))
+            goc__ch_dbg_count(g->cases[i].ch, (uint32_t)-1, GOC_RELEASE);
+}
+#    define GOC__SEL_DBG_IN(cases, n) \
+        goc__ch_dbg_in goc__dbg_in __attribute__((cleanup(goc__ch_dbg_leave), unused)) = goc__ch_dbg_enter(cases, n)
+#    define GOC__CH_DBG_IN(c) \
+        goc_case goc__dbg_one = { (c), GOC_RECV, NULL, false }; \
+        GOC__SEL_DBG_IN(&goc__dbg_one, 1)
+#  else
+#    define GOC__SEL_DBG_IN(cases, n) ((void)0)   /* no scope guards: no count */
+#    define GOC__CH_DBG_IN(c)         ((void)0)
+#  endif
 #else
 #  define GOC__CH_DBG_BLOCK(r, c, dir)      ((void)0)
 #  define GOC__SEL_DBG_BLOCK(r, cases, n)   ((void)0)
+#  define GOC__SEL_DBG_IN(cases, n)         ((void)0)
+#  define GOC__CH_DBG_IN(c)                 ((void)0)
 #endif
 
 GOC_DEF void goc_chan_set_name(goc_chan *c, const char *name) {
@@ -1276,6 +1303,53 @@ GOC_DEF void goc_debug_dump(FILE *out) {
 #else
     (void)out;
 #endif
+}
+
+/* ---- close ------------------------------------------------------------------------ */
+
+GOC_NOIPA GOC_DEF int goc_chan_close(goc_chan *c) {
+    if (!c) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
+    if (c->cap) {
+        /* seq_cst: a waiter's re-check (goc__ring_ready) either sees the
+         * mark or is queued before we take the lock below. (The lock alone
+         * already orders that: make verify's ring_close_recv passes with
+         * this RMW relaxed. seq_cst stays, as the conservative choice.) */
+        uintptr_t old = goc_atomic_uptr_fetch_or_explicit(&c->tail, c->mark_bit, GOC_SEQ_CST);
+        if (old & c->mark_bit) return GOC_CLOSED;
+    }
+    goc_mutex_lock(&c->lock);
+    if (goc_atomic_u32_load_explicit(&c->closed, GOC_RELAXED)) {
+        goc_mutex_unlock(&c->lock);
+        return GOC_CLOSED;
+    }
+    /* Release: pairs with the acquire load of a poll that sees it. The
+     * version bump tells a select that polled us before the close. */
+    goc_atomic_u32_store_explicit(&c->closed, 1, GOC_RELEASE);
+    uint32_t w = goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED);
+    goc_atomic_u32_store_explicit(&c->waiting, w + GOC__CH_VERSION, GOC_RELEASE);
+    /* Claim every live waiter (plain ones by popping, selects BUSY), so that
+     * each stays put until we tell it; chain them through next, which is
+     * ours once popped; tell them after unlocking. */
+    goc__centry *claimed = NULL, *e;
+    goc__wakeup unused;
+    for (int dir = GOC_SEND; dir <= GOC_RECV; dir++) {
+        while ((e = goc__chq_claim(c, dir, true, &unused)) != NULL) {
+            e->next = claimed;
+            claimed = e;
+        }
+    }
+    goc_mutex_unlock(&c->lock);
+    /* Each wakes with completed == false and finds the channel closed. */
+    while (claimed) {
+        e = claimed;
+        claimed = e->next;               /* read before the entry may vanish */
+        goc__chan_finish(e, false);
+    }
+    /* A watching descriptor polls readable from now on (a receive answers
+     * GOC_CLOSED at once). */
+    if (w & GOC__CH_WATCH) goc__chwatch_signal(c, true);
+    return GOC_OK;
 }
 
 /* ---- blocking operations --------------------------------------------------------- */
@@ -1450,18 +1524,7 @@ static uint32_t goc__chan_randn(uint64_t *r, uint32_t k, uint32_t n) {
     return (uint32_t)(((uint64_t)bits * n) >> 16);
 }
 
-/* What a case's readiness depends on: it changes whenever the case may
- * have become ready - a buffered channel's positions (a send, a receive,
- * the close mark), an unbuffered one's queueing version. Noting it also
- * tells whether the case was plainly not ready at one moment, from the
- * same loads: a receive reads head, then tail, and equal means empty when
- * tail was read (head never passes tail); a send reads tail, then head, and
- * head + one lap == tail means full when head was read (tail never passes
- * head by more). Then the poll need not try the case. Acquire: pairs with
- * the release (or seq_cst) writes of those words, so that if our poll of
- * one channel saw the effect of a later operation, the re-read of this one
- * sees what came before it. */
-typedef struct goc__cver { uintptr_t a, b; } goc__cver;
+/* goc__case_note: see goc__cver. */
 
 GOC__CH_HOT bool goc__case_note(const goc_case *cs, goc__cver *v) {
     goc_chan *c = cs->ch;
@@ -1507,8 +1570,7 @@ static void goc__chan_sleep_until(int64_t deadline) {
 /* The select of goc_select, _try and _timeout. `none` is the answer when no
  * case could proceed and deadline is GOC__CH_POLL. */
 static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
-    if (n && !cases) return GOC_EINVAL;
-    if (n > (size_t)INT_MAX / 2 - GOC__CH_DONE) return GOC_EINVAL;   /* DONE + 2i + 1 fits */
+    if (!goc__select_n_ok(cases, n)) return GOC_EINVAL;
     uint32_t order_local[GOC_SELECT_STACK_CASES];
     goc__centry ent_local[GOC_SELECT_STACK_CASES];
     goc__cver ver_local[GOC_SELECT_STACK_CASES];
@@ -1517,8 +1579,6 @@ static int goc__select(goc_case *cases, size_t n, int64_t deadline, int none) {
     goc__cver *ver = ver_local;
     void *heap = NULL;
     if (n > GOC_SELECT_STACK_CASES) {
-        /* (n fits INT_MAX / 2, but a 32-bit size_t could still overflow) */
-        if (n > SIZE_MAX / (sizeof *ent + sizeof *ver + sizeof *order)) return GOC_EINVAL;
         heap = GOC_MALLOC(n * (sizeof *ent + sizeof *ver + sizeof *order));
         if (!heap) return GOC_ENOMEM;
         ent = (goc__centry *)heap;
@@ -1782,7 +1842,7 @@ typedef struct goc__chwatch {
 static goc_mutex       goc__wakefd_mu;
 static goc__wakefd    *goc__wakefd_list;
 static goc__chwatch   *goc__chwatch_list;
-static goc_atomic_u32  goc__wakefd_registered;
+static goc_atomic_u32  goc__wakefd_registered;   /* goc__once_fork */
 
 static bool goc__chan_recv_ready(goc_chan *c);
 
@@ -1806,10 +1866,10 @@ static void goc__fd_renew(int rfd, int wfd) {
 /* Whether prepare took the lock: the handlers are registered at the first
  * select on a descriptor, and a fork racing that registration may run the
  * parent's handler without prepare (musl did: "unlock of unlocked
- * mutex"). Only the forking thread touches it. The registration is a CAS,
- * not a pthread_once: a fork while another thread is inside a once's init
- * leaves the child's once "running" for ever (musl's child hung there on
- * its first select on a descriptor). */
+ * mutex"). Only the forking thread touches it. The registration is
+ * goc__once_fork, not a pthread_once: a fork while another thread is inside
+ * a once's init leaves the child's once "running" for ever (musl's child
+ * hung there on its first select on a descriptor). */
 static bool goc__wakefd_forking;
 static void goc__wakefd_prepare(void) {
     goc_mutex_lock(&goc__wakefd_mu);
@@ -1822,6 +1882,7 @@ static void goc__wakefd_parent(void) {
 }
 static void goc__wakefd_child(void) {
     goc__wakefd_forking = false;
+    goc__once_fork_child(&goc__wakefd_registered);
     memset(&goc__wakefd_mu, 0, sizeof goc__wakefd_mu);
     /* The free list's descriptors are the parent's files: closed here (the
      * parent keeps its own), never lent out; the child makes its own. */
@@ -1843,12 +1904,10 @@ static void goc__wakefd_atfork(void) {
     goc__wait_init();   /* the parking table's own handlers first (GOC_NO_FUTEX) */
     pthread_atfork(goc__wakefd_prepare, goc__wakefd_parent, goc__wakefd_child);
 }
-static void goc__fd_atfork_once(void) {
-    /* Acquire/relaxed: only "registered by somebody" matters here. */
-    if (!goc_atomic_u32_load_explicit(&goc__wakefd_registered, GOC_ACQUIRE) &&
-        goc_atomic_u32_cas(&goc__wakefd_registered, 0, 1))
-        goc__wakefd_atfork();
-}
+/* Nobody touches a descriptor before the handlers are registered: a fork
+ * before that would give the child a lock held by a thread it does not
+ * have, and the parent's files. */
+static void goc__fd_atfork_once(void) { goc__once_fork(&goc__wakefd_registered, goc__wakefd_atfork); }
 
 /* NULL (errno set) when no descriptor or memory could be had. */
 static goc__wakefd *goc__wakefd_get(void) {
@@ -1945,12 +2004,23 @@ static GOC__CH_COLD void goc__chwatch_free(uintptr_t watch) {
 
 GOC_DEF int goc_chan_fd(goc_chan *c) {
     if (!c) { errno = EINVAL; return -1; }
+    GOC__CH_DBG_IN(c);
     goc__chwatch *w = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_ACQUIRE);
     if (w) return w->rfd;
     w = (goc__chwatch *)GOC_MALLOC(sizeof *w);
     if (!w) { errno = ENOMEM; return -1; }
     memset(w, 0, sizeof *w);
     if (goc__fd_pair(&w->rfd, &w->wfd) != 0) { GOC_FREE(w); return -1; }
+    /* Listed (for a fork child to renew) before anyone can see it: a fork
+     * between the two would otherwise leave a published pair shared. */
+    w->ch = c;
+    goc__fd_atfork_once();
+    goc_mutex_lock(&goc__wakefd_mu);
+    w->prev = NULL;
+    w->next = goc__chwatch_list;
+    if (w->next) w->next->prev = w;
+    goc__chwatch_list = w;
+    goc_mutex_unlock(&goc__wakefd_mu);
     goc_mutex_lock(&c->lock);
     goc__chwatch *old = (goc__chwatch *)goc_atomic_uptr_load_explicit(&c->watch, GOC_RELAXED);
     if (!old) {
@@ -1961,18 +2031,10 @@ GOC_DEF int goc_chan_fd(goc_chan *c) {
     }
     goc_mutex_unlock(&c->lock);
     if (old) {                        /* another thread was first: one descriptor per channel */
-        goc__fd_close_pair(w->rfd, w->wfd);
-        GOC_FREE(w);
+        goc__chwatch_unlist((uintptr_t)w);
+        goc__chwatch_free((uintptr_t)w);
         return old->rfd;
     }
-    w->ch = c;
-    goc__fd_atfork_once();
-    goc_mutex_lock(&goc__wakefd_mu);
-    w->prev = NULL;
-    w->next = goc__chwatch_list;
-    if (w->next) w->next->prev = w;
-    goc__chwatch_list = w;
-    goc_mutex_unlock(&goc__wakefd_mu);
     goc__chwatch_signal(c, true);
     return w->rfd;
 }
@@ -2255,22 +2317,26 @@ static inline int goc__chan_call(goc_chan *c, int dir, void *elem, int64_t deadl
 
 GOC_NOIPA GOC_DEF int goc_chan_send(goc_chan *c, const void *elem) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     return goc__chan_call(c, GOC_SEND, (void *)(uintptr_t)elem, GOC__CH_NO_DEADLINE);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_recv(goc_chan *c, void *out) {
     if (!c) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     return goc__chan_call(c, GOC_RECV, out, GOC__CH_NO_DEADLINE);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_try_send(goc_chan *c, const void *elem) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     if (c->cap) return goc__ring_send(c, elem);
     return goc__unbuf_op(c, GOC_SEND, (void *)(uintptr_t)elem, NULL);
 }
 
 GOC_NOIPA GOC_DEF int goc_chan_try_recv(goc_chan *c, void *out) {
     if (!c) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     int r = c->cap ? goc__ring_recv(c, out) : goc__unbuf_op(c, GOC_RECV, out, NULL);
     /* Found nothing: a watching descriptor must not say otherwise. */
     if (r == GOC_WOULDBLOCK && (goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED) & GOC__CH_WATCH))
@@ -2280,6 +2346,7 @@ GOC_NOIPA GOC_DEF int goc_chan_try_recv(goc_chan *c, void *out) {
 
 GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_duration d) {
     if (!c || (!elem && c->elem_size)) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     int r = goc__chan_call(c, GOC_SEND, (void *)(uintptr_t)elem,
                            d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
     return r == GOC_WOULDBLOCK ? GOC_TIMEOUT : r;
@@ -2287,6 +2354,7 @@ GOC_NOIPA GOC_DEF int goc_chan_send_timeout(goc_chan *c, const void *elem, goc_d
 
 GOC_NOIPA GOC_DEF int goc_chan_recv_timeout(goc_chan *c, void *out, goc_duration d) {
     if (!c) return GOC_EINVAL;
+    GOC__CH_DBG_IN(c);
     int r = goc__chan_call(c, GOC_RECV, out, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d));
     if (r == GOC_WOULDBLOCK && (goc_atomic_u32_load_explicit(&c->waiting, GOC_RELAXED) & GOC__CH_WATCH))
         goc__chwatch_drain(c);                  /* a poll that found nothing: as try_recv */
@@ -2294,14 +2362,17 @@ GOC_NOIPA GOC_DEF int goc_chan_recv_timeout(goc_chan *c, void *out, goc_duration
 }
 
 GOC_NOIPA GOC_DEF int goc_select(goc_case *cases, size_t n) {
+    GOC__SEL_DBG_IN(cases, n);
     return goc__select(cases, n, GOC__CH_NO_DEADLINE, GOC_WOULDBLOCK);
 }
 
 GOC_NOIPA GOC_DEF int goc_select_try(goc_case *cases, size_t n) {
+    GOC__SEL_DBG_IN(cases, n);
     return goc__select(cases, n, GOC__CH_POLL, GOC_WOULDBLOCK);
 }
 
 GOC_NOIPA GOC_DEF int goc_select_timeout(goc_case *cases, size_t n, goc_duration d) {
+    GOC__SEL_DBG_IN(cases, n);
     return goc__select(cases, n, d <= 0 ? GOC__CH_POLL : goc__chan_deadline(d), GOC_TIMEOUT);
 }
 

@@ -69,7 +69,11 @@
  *     void goc_wg_done(goc_waitgroup *wg);
  *     void goc_wg_wait(goc_waitgroup *wg);
  *     int  goc_wg_wait_timeout(goc_waitgroup *wg, goc_duration d);
- *       Reusable round after round. Everything a thread did before its done()
+ *       Reusable round after round, once every wait() of the round has
+ *       returned (as in Go: a new add(+n) from 0 while a wait() is still
+ *       inside may leave that wait for the next round; with GOC_DEBUG,
+ *       defined where the implementation is compiled, the wait() calls
+ *       GOC_PANIC instead). Everything a thread did before its done()
  *       happens-before wait() returns.
  *
  *   goc_once
@@ -988,6 +992,25 @@ GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
  * counter; and the futex sleeps only while the counter half is unchanged.
  */
 #define GOC__WG_WAITING 1ull
+/* GOC_DEBUG: bits 1-31 count the rounds that ended (the adds that brought
+ * the counter to 0), so that a waiter woken into a new round can tell that
+ * the WaitGroup was reused before its Wait returned (Go panics then too;
+ * without the check the waiter would miss the zero and wait for the next
+ * one). The count changes in the same CAS that reaches 0, so the adder's
+ * last write is still that one. */
+#ifdef GOC_DEBUG
+#  define GOC__WG_ROUND  2ull
+#  define GOC__WG_ROUNDS 0xFFFFFFFEull
+static uint64_t goc__wg_add_dbg(goc_waitgroup *wg, int64_t delta) {
+    uint64_t s = goc_atomic_u64_load_explicit(&wg->state, GOC_RELAXED);
+    for (;;) {
+        uint64_t ns = s + ((uint64_t)delta << 32);   /* as the fetch_add: high half only */
+        if ((int64_t)(int32_t)(s >> 32) + delta == 0)
+            ns = (ns & ~GOC__WG_ROUNDS) | ((s + GOC__WG_ROUND) & GOC__WG_ROUNDS);
+        if (goc_atomic_u64_cas_weak_explicit(&wg->state, &s, ns, GOC_SEQ_CST, GOC_RELAXED)) return s;
+    }
+}
+#endif
 #ifndef GOC__TEST_HOOK_WG_ZERO
 #  define GOC__TEST_HOOK_WG_ZERO() ((void)0)
 #endif
@@ -996,7 +1019,11 @@ GOC_NOIPA GOC_DEF void goc_wg_add(goc_waitgroup *wg, int64_t delta) {
     if (delta > INT32_MAX || delta < INT32_MIN) GOC_PANIC("sync: WaitGroup counter overflow");
     /* seq_cst: release for the work before done(), and ordered against the
      * waiter's CAS of WAITING (see above). */
+#ifdef GOC_DEBUG
+    uint64_t s = goc__wg_add_dbg(wg, delta);
+#else
     uint64_t s = goc_atomic_u64_fetch_add_explicit(&wg->state, (uint64_t)delta << 32, GOC_SEQ_CST);
+#endif
     int64_t v = (int64_t)(int32_t)(s >> 32) + delta;
     if (v > INT32_MAX) GOC_PANIC("sync: WaitGroup counter overflow");
     if (v < 0) GOC_PANIC("sync: negative WaitGroup counter");
@@ -1032,6 +1059,11 @@ static int goc__wg_wait(goc_waitgroup *wg, int64_t deadline) {
         GOC__DBG_BLOCK(dbg, "waitgroup", "wait", wg, NULL);
         goc__wait_u64_hi(&wg->state, (uint32_t)(s >> 32), left);   /* the counter's half */
         GOC__DBG_UNBLOCK(dbg);
+#ifdef GOC_DEBUG
+        uint64_t now = goc_atomic_u64_load(&wg->state);
+        if ((now >> 32) != 0 && ((now ^ s) & GOC__WG_ROUNDS))
+            GOC_PANIC("sync: WaitGroup is reused before previous Wait has returned");
+#endif
     }
 }
 

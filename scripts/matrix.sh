@@ -113,6 +113,9 @@ row no-thread-caches    gcc   "-O2 -std=c11 -DGOC_FREELIST_LOCAL=0 -DGOC_POOL_LO
 SKIP=test_chan_alloc     # it brings its own GOC_MALLOC
 row custom-alloc        gcc   "-O2 -std=c11 -include tests/matrix_alloc.h" "" full
 SKIP=
+# GOC_DEBUG: every suite with the registry and the misuse checks on (none
+# may panic where the rules allow, nor change a result)
+row debug               gcc   "-O2 -std=c11 -DGOC_DEBUG" "" full
 row static              gcc   "-O2 -std=c11 -DGOC_STATIC" "" self
 # ---- C++: every header from a C++ program, goc compiled as C ---------------
 cxx_row() {

@@ -2,7 +2,9 @@
  * the GOC_DEBUG_WARN watchdog, and misuse turned into GOC_PANIC. This file
  * compiles goc's implementation itself, with GOC_DEBUG. */
 #define _DEFAULT_SOURCE 1
-#define GOC_DEBUG
+#ifndef GOC_DEBUG
+#  define GOC_DEBUG 1
+#endif
 #define GOC_IMPLEMENTATION
 #include "context.h"
 #include "testutil.h"
@@ -206,8 +208,9 @@ Test(debug, free_with_a_blocked_select_panics, .signal = SIGABRT) {
     goc_chan_free(c);
 }
 
-/* The panic's message says what happened. */
-Test(debug, the_panic_says_why) {
+/* Runs fn in a child whose stderr is a pipe: true when the child died of
+ * SIGABRT having printed want. */
+static void t_panics_with(void (*fn)(void), const char *want) {
     int p[2];
     cr_assert_eq(pipe(p), 0);
     fflush(NULL);
@@ -215,17 +218,7 @@ Test(debug, the_panic_says_why) {
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         dup2(p[1], 2);
-        goc_chan *c = goc_chan_make(sizeof(int), 0);
-        pthread_t t;
-        pthread_create(&t, NULL, recv_forever, c);
-        for (;;) {
-            char *s = t_dump();
-            bool in = strstr(s, "chan recv") != NULL;
-            free(s);
-            if (in) break;
-            t_sleep_ms(2);
-        }
-        goc_chan_free(c);
+        fn();
         _exit(0);
     }
     close(p[1]);
@@ -236,6 +229,163 @@ Test(debug, the_panic_says_why) {
     close(p[0]);
     int st = 0;
     waitpid(pid, &st, 0);
-    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d", st);
-    cr_assert(strstr(buf, "goc: goc_chan_free: the last reference to a channel that a thread is blocked on"), "%s", buf);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d, stderr: %s", st, buf);
+    cr_assert(strstr(buf, want), "no \"%s\" in: %s", want, buf);
+}
+
+/* The panic's message says what happened. */
+static void free_blocked(void) {
+    goc_chan *c = goc_chan_make(sizeof(int), 0);
+    pthread_t t;
+    pthread_create(&t, NULL, recv_forever, c);
+    for (;;) {
+        char *s = t_dump();
+        bool in = strstr(s, "chan recv") != NULL;
+        free(s);
+        if (in) break;
+        t_sleep_ms(2);
+    }
+    goc_chan_free(c);
+}
+
+Test(debug, the_panic_says_why) {
+    t_panics_with(free_blocked, "goc: goc_chan_free: the last reference to a channel that a thread is blocked on");
+}
+
+/* The last free while another thread is inside an operation that does not
+ * block (here a try_send / try_recv of 4 MB values, so that the loop is
+ * inside one nearly all the time): a panic, not a use after free. */
+static goc_chan *g_big;
+static goc_atomic_i32 g_big_started;
+static void *big_try_loop(void *a) {
+    (void)a;
+    size_t sz = 4u << 20;
+    char *v = calloc(1, sz);
+    goc_atomic_i32_store(&g_big_started, 1);
+    for (;;) {
+        goc_chan_try_send(g_big, v);
+        goc_chan_try_recv(g_big, v);
+    }
+    return NULL;
+}
+static void free_inside(void) {
+    g_big = goc_chan_make(4u << 20, 1);
+    pthread_t t;
+    pthread_create(&t, NULL, big_try_loop, NULL);
+    while (!goc_atomic_i32_load(&g_big_started)) t_sleep_ms(1);
+    t_sleep_ms(20);
+    goc_chan_free(g_big);
+}
+
+Test(debug, free_while_another_thread_is_inside_a_try_panics) {
+    t_panics_with(free_inside, "still inside an operation");
+}
+
+/* The same inside selects that do not block: goc_select_try sending a 4 MB
+ * value (beside a NULL channel's case), then one receiving it. */
+static void *big_select_loop(void *a) {
+    (void)a;
+    size_t sz = 4u << 20;
+    char *v = calloc(1, sz), *w = calloc(1, sz);
+    goc_atomic_i32_store(&g_big_started, 1);
+    for (;;) {
+        goc_case cs[2] = { goc_send_case(g_big, v), goc_recv_case(NULL, NULL) };
+        goc_select_try(cs, 2);
+        goc_case cr[1] = { goc_recv_case(g_big, w) };
+        goc_select_try(cr, 1);
+    }
+    return NULL;
+}
+static void free_inside_select(void) {
+    g_big = goc_chan_make(4u << 20, 1);
+    pthread_t t;
+    pthread_create(&t, NULL, big_select_loop, NULL);
+    while (!goc_atomic_i32_load(&g_big_started)) t_sleep_ms(1);
+    t_sleep_ms(20);
+    goc_chan_free(g_big);
+}
+
+Test(debug, free_while_another_thread_is_inside_a_select_panics) {
+    t_panics_with(free_inside_select, "still inside an operation");
+}
+
+/* What the rule allows does not panic: every thread with its own reference
+ * (freed as it leaves), in either order, 2,000 times over on both kinds of
+ * channel; and a timer's channel (whose owner's hook waits for the timer
+ * thread's send). */
+static void *send_and_free(void *a) {
+    goc_chan *c = (goc_chan *)a;
+    int v = 7;
+    goc_chan_send(c, &v);
+    goc_chan_free(c);
+    return NULL;
+}
+
+Test(debug, own_references_never_panic) {
+    for (int i = 0; i < 2000; i++) {
+        goc_chan *c = goc_chan_make(sizeof(int), (size_t)(i % 2));
+        goc_chan_retain(c);
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, send_and_free, c), 0);
+        int v = 0;
+        cr_assert_eq(goc_chan_recv(c, &v), GOC_OK);
+        cr_assert_eq(v, 7);
+        goc_chan_free(c);   /* the last one, or the sender's is */
+        pthread_join(t, NULL);
+    }
+    for (int i = 0; i < 200; i++) {
+        goc_chan *c = goc_after(GOC_MICROSECOND * (i % 3));
+        if (i % 2) goc_chan_recv(c, NULL);
+        goc_chan_free(c);
+    }
+}
+
+/* A WaitGroup reused before a Wait returned: Go panics, and so does goc
+ * with GOC_DEBUG (without it the waiter would miss the 0 and wait for the
+ * next one). The waiter is asleep when the counter goes 1 -> 0 -> 1; if it
+ * ever ran in between, it saw the 0 and returned, and the round repeats. */
+static goc_waitgroup g_reuse;
+static void *wait_reuse(void *a) { (void)a; goc_wg_wait(&g_reuse); return NULL; }
+static void wg_reuse(void) {
+    for (int round = 0; round < 50; round++) {
+        goc_wg_add(&g_reuse, 1);
+        pthread_t t;
+        pthread_create(&t, NULL, wait_reuse, NULL);
+        for (;;) {
+            char *s = t_dump();
+            bool in = strstr(s, "waitgroup wait") != NULL;
+            free(s);
+            if (in) break;
+            t_sleep_ms(1);
+        }
+        t_sleep_ms(20);                 /* asleep in the futex by now */
+        goc_wg_done(&g_reuse);
+        goc_wg_add(&g_reuse, 1);        /* the reuse: a new round at once */
+        t_sleep_ms(50);
+        goc_wg_done(&g_reuse);
+        pthread_join(t, NULL);
+    }
+}
+
+Test(debug, waitgroup_reused_before_wait_returned_panics) {
+    t_panics_with(wg_reuse, "goc: sync: WaitGroup is reused before previous Wait has returned");
+}
+
+/* Reuse after every Wait returned is fine, and a timed-out Wait is not a
+ * Wait in progress. */
+Test(debug, waitgroup_reuse_after_wait_is_fine) {
+    goc_waitgroup wg = {0};
+    for (int i = 0; i < 100000; i++) {
+        goc_wg_add(&wg, 2);
+        goc_wg_done(&wg);
+        cr_assert_eq(goc_wg_wait_timeout(&wg, 0), GOC_TIMEOUT);
+        goc_wg_done(&wg);
+        goc_wg_wait(&wg);
+    }
+    goc_wg_add(&wg, 1);
+    cr_assert_eq(goc_wg_wait_timeout(&wg, 5 * MS), GOC_TIMEOUT);
+    goc_wg_done(&wg);
+    goc_wg_add(&wg, 1);
+    goc_wg_done(&wg);
+    goc_wg_wait(&wg);
 }
