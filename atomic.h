@@ -548,10 +548,16 @@ GOC_DEF void goc__dbg_dump(void *file);   /* a FILE * */
 #  define GOC__DBG_REC(r)                        goc__dbg_rec r
 #  define GOC__DBG_BLOCK(r, prim, op, obj, what) goc__dbg_block(&(r), prim, op, obj, what)
 #  define GOC__DBG_UNBLOCK(r)                    goc__dbg_unblock(&(r))
+/* A free of an object with a lock inside: a lock held (word & mask) means
+ * another thread is still inside a call on the object, and will touch it
+ * after the free. Acquire: whatever released the lock is seen. */
+#  define GOC__DBG_HELD(word, mask, msg) \
+    do { if (goc_atomic_u32_load_explicit((word), GOC_ACQUIRE) & (mask)) GOC_PANIC(msg); } while (0)
 #else
 #  define GOC__DBG_REC(r)                        (void)0
 #  define GOC__DBG_BLOCK(r, prim, op, obj, what) ((void)0)
 #  define GOC__DBG_UNBLOCK(r)                    ((void)0)
+#  define GOC__DBG_HELD(word, mask, msg)         ((void)0)
 #endif
 
 #ifdef __cplusplus

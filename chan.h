@@ -156,7 +156,9 @@
  *   is inside any call on (send, receive, their try_ and _timeout forms,
  *   close, select, goc_chan_fd; with GCC or clang), calls GOC_PANIC with a
  *   message saying so, where it would otherwise free memory in use; so
- *   does a goc_wg_wait woken into a new round (sync.h). Every operation
+ *   do a goc_wg_wait woken into a new round (sync.h), and the free of a
+ *   goc_pool or goc_smap whose lock another thread holds (goc's mutexes
+ *   need no free, so a lock is checked where goc frees one itself). Every operation
  *   then also counts itself in its channels, and every blocked one takes a
  *   global mutex twice: this is for finding bugs, not for production.
  *

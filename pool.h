@@ -89,7 +89,9 @@
  *                          void *arg, size_t max_idle);
  *   void *goc_pool_get(goc_pool *p);    the calling thread's cache, the shared store, else new_fn(arg)
  *   void  goc_pool_put(goc_pool *p, void *obj);    beyond the bound: free_fn(obj, arg)
- *   void  goc_pool_free(goc_pool *p);   free_fn on every cached object (no thread may still use p)
+ *   void  goc_pool_free(goc_pool *p);   free_fn on every cached object (no thread may still use p;
+ *                                        with GOC_DEBUG, a free while another thread holds the store's
+ *                                        lock calls GOC_PANIC)
  *   void  goc_pool_stats(goc_pool *p, goc_pool_counts *out);
  *       gets, hits (gets served by a kept object), news (new_fn calls),
  *       frees (puts beyond the bound); exact once the pool is quiet
@@ -1582,6 +1584,7 @@ GOC_DEF void goc_pool_stats(goc_pool *p, goc_pool_counts *out) {
 
 GOC_DEF void goc_pool_free(goc_pool *p) {
     if (!p) return;
+    GOC__DBG_HELD(&p->lock.state, 1u, "pool: goc_pool_free of a pool whose lock another thread holds (it is still inside a call on the pool)");
     for (goc__tcache *l = goc__towner_remove(&p->own), *next; l; l = next) {
         next = l->next;
         goc__pool_cache *c = (goc__pool_cache *)l;

@@ -123,7 +123,8 @@
  * THREAD SAFETY
  *   Every function may be called concurrently from any number of threads on
  *   the same object, except goc_sem_init and goc_smap_free (which must not
- *   race with any other use).
+ *   race with any other use; with GOC_DEBUG, goc_smap_free of a map whose
+ *   stripe lock another thread holds, in a range say, calls GOC_PANIC).
  *
  * DOES NOT
  *   detect deadlock, recurse (no recursive mutex), or track lock owners.
@@ -1389,6 +1390,7 @@ GOC_DEF void goc_smap_free(goc_smap *m) {
     if (!m) return;
     for (size_t i = 0; i <= m->mask; i++) {
         goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
+        GOC__DBG_HELD(&st->mu.state, ~0u, "sync: goc_smap_free of a map whose stripe lock another thread holds (it is still inside a call on the map)");
         stbds_hmfree(st->hm);
         stbds_shfree(st->sh);
     }

@@ -11,7 +11,7 @@ cc=${CC:-cc}
 d=${B:-build}/debug-off
 rm -rf "$d" && mkdir -p "$d/stripped/tests"
 for h in atomic.h sync.h chan.h pool.h timer.h context.h; do
-    grep -v 'GOC__DBG_REC\|GOC__DBG_BLOCK\|GOC__DBG_UNBLOCK\|GOC__CH_DBG_BLOCK(dbg\|GOC__SEL_DBG_BLOCK(dbg\|GOC__CH_DBG_IN(\|GOC__SEL_DBG_IN(' "$h" > "$d/stripped/$h"
+    grep -v 'GOC__DBG_REC\|GOC__DBG_BLOCK\|GOC__DBG_UNBLOCK\|GOC__CH_DBG_BLOCK(dbg\|GOC__SEL_DBG_BLOCK(dbg\|GOC__CH_DBG_IN(\|GOC__SEL_DBG_IN(\|GOC__DBG_HELD(' "$h" > "$d/stripped/$h"
 done
 cp tests/impl.c "$d/stripped/tests/"
 norm() {

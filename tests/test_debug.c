@@ -389,3 +389,72 @@ Test(debug, waitgroup_reuse_after_wait_is_fine) {
     goc_wg_done(&wg);
     goc_wg_wait(&wg);
 }
+
+/* "Freeing a locked mutex": goc's mutexes need no free (their zero value
+ * is all they are), so the check is made where goc frees a lock itself -
+ * the channel's (above), the object pool's store lock, the striped map's
+ * stripe locks: held at the free means another thread is inside a call. */
+static goc_atomic_i32 g_in_fn;
+#if GOC__SMAP_FOUND && !defined(GOC_NO_SMAP)
+static bool range_slowly(const goc_smap_entry *e, void *arg) {
+    (void)e; (void)arg;
+    goc_atomic_i32_store(&g_in_fn, 1);
+    t_sleep_ms(2000);                   /* inside goc_smap_range, read lock held */
+    return false;
+}
+static bool range_slowly_never(const goc_smap_entry *e, void *arg) {
+    (void)e; (void)arg;
+    return true;
+}
+static void *range_thread(void *a) {
+    goc_smap_range((goc_smap *)a, range_slowly, NULL);
+    return NULL;
+}
+static void smap_free_in_use(void) {
+    goc_smap *m = goc_smap_new(4);
+    goc_smap_put(m, 1, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, range_thread, m);
+    while (!goc_atomic_i32_load(&g_in_fn)) t_sleep_ms(1);
+    goc_smap_free(m);
+}
+Test(debug, smap_free_while_another_thread_ranges_panics) {
+    t_panics_with(smap_free_in_use, "goc: sync: goc_smap_free of a map whose stripe lock another thread holds");
+}
+#endif
+
+static void *hold_pool_lock(void *a) {
+    goc_pool *p = (goc_pool *)a;
+    goc_mutex_lock(&p->lock);           /* as a get or put visiting the store */
+    goc_atomic_i32_store(&g_in_fn, 1);
+    t_sleep_ms(2000);
+    goc_mutex_unlock(&p->lock);
+    return NULL;
+}
+static void pool_free_in_use(void) {
+    goc_pool *p = goc_pool_new(NULL, NULL, NULL, 64);
+    pthread_t t;
+    pthread_create(&t, NULL, hold_pool_lock, p);
+    while (!goc_atomic_i32_load(&g_in_fn)) t_sleep_ms(1);
+    goc_pool_free(p);
+}
+Test(debug, pool_free_while_its_lock_is_held_panics) {
+    t_panics_with(pool_free_in_use, "goc: pool: goc_pool_free of a pool whose lock another thread holds");
+}
+
+/* And a quiet free of both does not panic (a million put/get first). */
+Test(debug, quiet_frees_never_panic) {
+    goc_pool *p = goc_pool_new(NULL, NULL, NULL, 64);
+    int objs[100];
+    for (int i = 0; i < 1000000; i++) {
+        goc_pool_put(p, &objs[i % 100]);
+        (void)goc_pool_get(p);
+    }
+    goc_pool_free(p);
+#if GOC__SMAP_FOUND && !defined(GOC_NO_SMAP)
+    goc_smap *m = goc_smap_new(4);
+    for (uint64_t k = 0; k < 1000; k++) goc_smap_put(m, k, NULL);
+    goc_smap_range(m, range_slowly_never, NULL);
+    goc_smap_free(m);
+#endif
+}

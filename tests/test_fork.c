@@ -22,6 +22,22 @@ TestSuite(fork, .timeout = 30);
 #ifndef T_NO_TSAN
 #  define T_NO_TSAN() ((void)0)
 #endif
+/* AddressSanitizer (GCC 12's) takes its thread registry's lock inside
+ * pthread_create and has no fork handler for it: a fork while another
+ * thread creates one leaves the child's first pthread_create waiting for
+ * that lock for ever (seen in gdb: __asan::AsanThread::Create). The test
+ * that forks while another thread starts its first goc_go thread is not
+ * run under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#  define T_NO_ASAN() do { fprintf(stderr, "fork: not run under ASan\n"); return; } while (0)
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define T_NO_ASAN() do { fprintf(stderr, "fork: not run under ASan\n"); return; } while (0)
+#  endif
+#endif
+#ifndef T_NO_ASAN
+#  define T_NO_ASAN() ((void)0)
+#endif
 
 /* Wait for the child at most 10 s (then kill it): its exit status, or -1. */
 static int wait_child(pid_t pid) {
@@ -379,6 +395,7 @@ static int child_first_use_race(int delay_us) {
 }
 Test(fork, fork_while_another_thread_sets_goc_up) {
     T_NO_TSAN();
+    T_NO_ASAN();
     for (int i = 0; i < 120; i++) {
         pid_t d = fork();
         if (d == 0) {
