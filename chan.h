@@ -106,8 +106,11 @@
  *       pipe where there is none) that it borrows for the call. Those are
  *       never closed (a late wake must not hit somebody's file): there are
  *       as many as selects asleep on descriptors at one time. GOC_ENOMEM
- *       if none could be had (EMFILE). Its timeout is poll's, milliseconds
- *       rounded up: never early, up to 1 ms late. A select without a
+ *       if none could be had (EMFILE). More descriptor cases than poll(2)
+ *       takes (RLIMIT_NOFILE, counting the wake descriptor: a waiting
+ *       select polls one more than its cases): GOC_EINVAL. Its timeout
+ *       is poll's, milliseconds rounded up: never early, up to 1 ms late.
+ *       A select without a
  *       GOC_POLL case does none of this and costs what it always did.
  *       A non-waiting select answers for one moment of its channels, and
  *       for its descriptors as of poll's own moment.

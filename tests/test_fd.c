@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -246,6 +247,37 @@ Test(fd, many_cases) {
         cr_assert_eq(goc_select_timeout(cs, 2 * N, GOC_SECOND), 2 * i);
     }
     for (int i = 0; i < N; i++) { close(p[i][0]); close(p[i][1]); goc_chan_free(c[i]); }
+}
+
+/* poll(2) refuses more descriptors than RLIMIT_NOFILE, and a sleeping
+ * select polls one more than its cases (its wake descriptor): at the limit
+ * it answers GOC_EINVAL, not a hang or a crash; one below, it times out. In
+ * a child, whose limit is lowered to 64. (A case on fd < 0 is not polled.) */
+static int at_the_descriptor_limit(void) {
+    struct rlimit rl = { 64, 64 };
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return 1;
+    static struct pollfd pf[65];
+    static goc_case cs[65];
+    int p[2];
+    if (pipe(p) != 0) return 8;
+    for (int i = 0; i < 65; i++) {     /* one descriptor 65 times (poll allows it) */
+        pf[i] = (struct pollfd){ p[0], POLLIN, 0 };
+        cs[i] = goc_poll_case(&pf[i]);
+    }
+    if (goc_select_timeout(cs, 63, 5 * GOC_MILLISECOND) != GOC_TIMEOUT) return 2;
+    if (goc_select_try(cs, 64) != GOC_WOULDBLOCK) return 3;
+    if (goc_select_timeout(cs, 64, 5 * GOC_MILLISECOND) != GOC_EINVAL) return 4;
+    if (goc_select(cs, 64) != GOC_EINVAL) return 5;
+    if (goc_select_try(cs, 65) != GOC_EINVAL) return 6;
+    if (goc_select_timeout(cs, 63, 5 * GOC_MILLISECOND) != GOC_TIMEOUT) return 7;   /* still fine */
+    return 0;
+}
+Test(fd, more_cases_than_the_descriptor_limit) {
+    pid_t pid = fork();
+    if (pid == 0) _exit(at_the_descriptor_limit());
+    int st = 0;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
 }
 
 /* Both ready: each is chosen, about equally (Go's uniform choice). */
