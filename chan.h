@@ -110,8 +110,8 @@
  *       takes (RLIMIT_NOFILE, counting the wake descriptor: a waiting
  *       select polls one more than its cases): GOC_EINVAL. Its timeout
  *       is poll's, milliseconds rounded up: never early, up to 1 ms late.
- *       A select without a
- *       GOC_POLL case does none of this and costs what it always did.
+ *       A select without a GOC_POLL case does none of this and costs
+ *       what it always did.
  *       A non-waiting select answers for one moment of its channels, and
  *       for its descriptors as of poll's own moment.
  *       Descriptors closed: one closed before the call is chosen with
