@@ -1072,13 +1072,20 @@ GOC_DEF int goc__wait_u64_hi(const goc_atomic_u64 *word, uint32_t expected, goc_
 /* A wake uses the address only: the same in every back end. */
 GOC_DEF void goc__wake_u64_hi(goc_atomic_u64 *word) { goc_wake_all(goc__u64_hi(word)); }
 
-#include <unistd.h>
+#ifdef GOC_MODEL_CHECK   /* the model has no fork, nor getpid */
+#  define GOC__ONCE_PID() 1u
+#  define GOC__ONCE_YIELD() goc_cpu_relax()
+#else
+#  include <unistd.h>
+#  define GOC__ONCE_PID() ((uint32_t)getpid())
+#  define GOC__ONCE_YIELD() sched_yield()
+#endif
 GOC_DEF void goc__once_fork_slow(goc_atomic_u32 *st, void (*init)(void)) {
     for (;;) {
-        uint32_t v = goc_atomic_u32_load_explicit(st, GOC_ACQUIRE), me = (uint32_t)getpid();
+        uint32_t v = goc_atomic_u32_load_explicit(st, GOC_ACQUIRE), me = GOC__ONCE_PID();
         if (v == GOC__FORK_ONCE_DONE) return;
         if (v == me) {                   /* another thread here runs init */
-            sched_yield();
+            GOC__ONCE_YIELD();
             continue;
         }
         if (!goc_atomic_u32_cas(st, v, me)) continue;   /* 0, or a parent's pid */
