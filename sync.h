@@ -874,7 +874,15 @@ static void goc__rw_release_queued(goc_rwmutex *m, uint32_t what) {
  * fetch_add, because the last reader out with waiters queued must not
  * give up its count before it holds qmu (goc__rw_release_queued). */
 static void goc__rw_reader_leave(goc_rwmutex *m) {
-    uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+    /* The first CAS guesses the state (one reader, nothing queued) rather
+     * than loading it: on a line another core holds, a load and then a CAS
+     * are two transfers of it, a failed CAS is one (it returns the state
+     * and leaves the line here, so the retry is local). */
+    uint32_t s = 1;
+    if (goc_atomic_u32_cas_explicit(&m->state, &s, 0, GOC_RELEASE, GOC_RELAXED)) {
+        GOC__TEST_HOOK_RW_RELEASED();
+        return;
+    }
     for (;;) {
         if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
         if (goc__rw_must_dispatch(s, 1)) {
