@@ -45,7 +45,7 @@ DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qe
                gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
                gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 
-.PHONY: install uninstall check-install all test tsan asan soak demo examples readme-check bench-plot bench-fdcost matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
+.PHONY: install uninstall check-install all test tsan asan soak demo examples readme-check bench-plot bench-fdcost bench-sidebyside matrix matrix-ci size bench bench-syscalls deps-test deps-bench check-headers clean run-tests fuzz verify
 all: $(TEST_BINS)
 
 deps-test:
@@ -181,6 +181,11 @@ BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool 
               $(B)/bench/bench_crossbeam $(B)/bench/bench_floor
 bench: deps-bench $(BENCH_BINS)
 	@BENCH_LOAD="$(BENCH_LOAD)" BENCH_LOAD_KIND="$(BENCH_LOAD_KIND)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" sh bench/run.sh $(B)/bench
+
+# The quiet run and the loaded ones (make bench BENCH_LOAD=N) side by side,
+# as a Markdown table (bench/sidebyside.sh).
+bench-sidebyside:
+	@sh bench/sidebyside.sh $(B)/bench
 
 # What goc_poll_case and goc_chan_fd cost programs that do not use them:
 # bench_chan before and after, one run (bench/fdcost.sh).
