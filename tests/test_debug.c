@@ -5,6 +5,9 @@
 #ifndef GOC_DEBUG
 #  define GOC_DEBUG 1
 #endif
+/* The WaitGroup's zero-to-waker window, for the reuse test below. */
+static void (*g_wg_zero_hook)(void);
+#define GOC__TEST_HOOK_WG_ZERO() do { if (g_wg_zero_hook) g_wg_zero_hook(); } while (0)
 #define GOC_IMPLEMENTATION
 #include "context.h"
 #include "testutil.h"
@@ -342,9 +345,16 @@ Test(debug, own_references_never_panic) {
 
 /* A WaitGroup reused before a Wait returned: Go panics, and so does goc
  * with GOC_DEBUG (without it the waiter would miss the 0 and wait for the
- * next one). The waiter is asleep when the counter goes 1 -> 0 -> 1; if it
- * ever ran in between, it saw the 0 and returned, and the round repeats. */
+ * next one). The waiter is asleep when the counter goes 1 -> 0 -> 1: the
+ * new round's add is made by the test hook between the zero and the wake,
+ * so the waiter cannot run in between (it did, in every one of 50 rounds
+ * of an earlier version under GOC_SPIN=0 in the matrix: the wake can run
+ * the waiter at once). A round whose waiter was not asleep yet repeats. */
 static goc_waitgroup g_reuse;
+static void reuse_at_zero(void) {
+    g_wg_zero_hook = NULL;          /* once: the add below reaches 1, not 0 */
+    goc_wg_add(&g_reuse, 1);
+}
 static void *wait_reuse(void *a) { (void)a; goc_wg_wait(&g_reuse); return NULL; }
 static void wg_reuse(void) {
     for (int round = 0; round < 50; round++) {
@@ -359,8 +369,12 @@ static void wg_reuse(void) {
             t_sleep_ms(1);
         }
         t_sleep_ms(20);                 /* asleep in the futex by now */
-        goc_wg_done(&g_reuse);
-        goc_wg_add(&g_reuse, 1);        /* the reuse: a new round at once */
+        g_wg_zero_hook = reuse_at_zero;
+        goc_wg_done(&g_reuse);          /* the reuse: a new round before the wake */
+        if (g_wg_zero_hook) {           /* the waiter was not asleep: no hook ran */
+            g_wg_zero_hook = NULL;
+            goc_wg_add(&g_reuse, 1);
+        }
         t_sleep_ms(50);
         goc_wg_done(&g_reuse);
         pthread_join(t, NULL);
