@@ -271,14 +271,16 @@ static void *big_try_loop(void *a) {
     }
     return NULL;
 }
-static void free_inside(void) {
+/* Free g_big while `loop` runs on another thread, inside calls on it. */
+static void free_while(void *(*loop)(void *)) {
     g_big = goc_chan_make(4u << 20, 1);
     pthread_t t;
-    pthread_create(&t, NULL, big_try_loop, NULL);
+    pthread_create(&t, NULL, loop, NULL);
     while (!goc_atomic_i32_load(&g_big_started)) t_sleep_ms(1);
     t_sleep_ms(20);
     goc_chan_free(g_big);
 }
+static void free_inside(void) { free_while(big_try_loop); }
 
 Test(debug, free_while_another_thread_is_inside_a_try_panics) {
     t_panics_with(free_inside, "still inside an operation");
@@ -299,14 +301,7 @@ static void *big_select_loop(void *a) {
     }
     return NULL;
 }
-static void free_inside_select(void) {
-    g_big = goc_chan_make(4u << 20, 1);
-    pthread_t t;
-    pthread_create(&t, NULL, big_select_loop, NULL);
-    while (!goc_atomic_i32_load(&g_big_started)) t_sleep_ms(1);
-    t_sleep_ms(20);
-    goc_chan_free(g_big);
-}
+static void free_inside_select(void) { free_while(big_select_loop); }
 
 Test(debug, free_while_another_thread_is_inside_a_select_panics) {
     t_panics_with(free_inside_select, "still inside an operation");
