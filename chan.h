@@ -231,6 +231,10 @@ GOC_DEF goc_chan *goc_chan_init(void *mem, size_t elem_size, size_t cap);
  * how a channel that lives inside a bigger object (a timer, a context)
  * keeps that object alive for as long as anyone holds the channel. */
 GOC_DEF void goc__chan_on_last(goc_chan *ch, void (*fn)(void *arg), void *arg);
+/* For timer.h's fork child handler: whether ch's lock (or its queue of
+ * lockers) was held at the fork. In the child that holder does not exist,
+ * so the lock is held for ever. */
+GOC_DEF bool goc__chan_fork_locked(goc_chan *ch);
 
 GOC_DEF int goc_chan_send(goc_chan *ch, const void *elem);
 GOC_DEF int goc_chan_recv(goc_chan *ch, void *out);
@@ -707,6 +711,11 @@ GOC_DEF void goc_chan_free(goc_chan *c) {
 GOC_DEF void goc__chan_on_last(goc_chan *c, void (*fn)(void *arg), void *arg) {
     c->last_fn = fn;     /* before c is shared: published with it */
     c->last_arg = arg;
+}
+
+GOC_DEF bool goc__chan_fork_locked(goc_chan *c) {
+    /* Relaxed: the child has one thread, and fork copied the word. */
+    return goc_atomic_u32_load_explicit(&c->lock.state, GOC_RELAXED) != 0;
 }
 
 GOC_DEF size_t goc_chan_cap(goc_chan *c) { return c ? c->cap : 0; }

@@ -1071,7 +1071,11 @@ static inline void goc__count(goc_atomic_uptr *c, uintptr_t n) {
  * monitor, nothing queued" (queued tasks run in the parent), drop the
  * caches of the threads that do not exist in the child, release the locks
  * by re-initializing them (only this thread exists). */
+/* Whether prepare ran (the parent handler must not unlock what it did not
+ * take: timer.h's goc__tm_forking says when musl skips it). */
+static bool goc__pool_forking;
 static void goc__fork_prepare(void) {
+    goc__pool_forking = true;
     goc_mutex_lock(&goc__go.lock);
     goc_mutex_lock(&goc__reg.lock);
     for (size_t id = 0; id < goc__reg.nids; id++)
@@ -1079,6 +1083,8 @@ static void goc__fork_prepare(void) {
 }
 
 static void goc__fork_parent(void) {
+    if (!goc__pool_forking) return;
+    goc__pool_forking = false;
     for (size_t id = goc__reg.nids; id-- > 0;)
         if (goc__reg.owners[id] && goc__reg.owners[id]->lock) goc_mutex_unlock(goc__reg.owners[id]->lock);
     goc_mutex_unlock(&goc__reg.lock);
@@ -1086,6 +1092,7 @@ static void goc__fork_parent(void) {
 }
 
 static void goc__fork_child(void) {
+    goc__pool_forking = false;
     goc__once_fork_child(&goc__pool_once);
     for (goc__gthread *t = goc__go.idle, *next; t; t = next) {   /* threads of the parent */
         next = t->next;

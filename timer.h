@@ -86,8 +86,11 @@
  *   fork() is fine after timers were used: the child gets a timer thread
  *   of its own. Timers pending at the fork (the child's copies: the same
  *   deadlines) restart it from the fork handler at once; otherwise the
- *   child's first timer call starts it. AfterFunc callbacks run via goc_go
- *   (pool.h), whose own fork rules apply to them.
+ *   child's first timer call starts it. A pending timer whose channel
+ *   another thread was inside a call on at the fork (its lock held) never
+ *   fires in the child: that thread does not exist there (API.md: objects
+ *   locked by other threads at the fork are the user's). AfterFunc
+ *   callbacks run via goc_go (pool.h), whose own fork rules apply to them.
  *
  * COST
  *   Timers wait on one shared timer thread (named goc-timer), started by
@@ -323,11 +326,41 @@ static void *goc__tm_main(void *unused);
  * carry over: the monotonic clock is the same), else on the next timer. */
 static bool goc__tm_start(void);
 
-static void goc__tm_fork_prepare(void) { goc_mutex_lock(&goc__tm.lock); }
-static void goc__tm_fork_parent(void) { goc_mutex_unlock(&goc__tm.lock); }
+/* Whether prepare ran: musl runs no prepare when a fork finds no handler
+ * registered yet, yet runs the parent handlers of those registered while
+ * it forked (another thread's first timer), which would unlock a lock
+ * nobody took: "unlock of unlocked mutex". Only the forking thread, under
+ * the C library's fork lock, touches it. chan.h's descriptors do the same. */
+static bool goc__tm_forking;
+static void goc__tm_fork_prepare(void) {
+    goc_mutex_lock(&goc__tm.lock);
+    goc__tm_forking = true;
+}
+static void goc__tm_fork_parent(void) {
+    if (!goc__tm_forking) return;
+    goc__tm_forking = false;
+    goc_mutex_unlock(&goc__tm.lock);
+}
 static void goc__tm_fork_child(void) {
+    goc__tm_forking = false;
     goc__once_fork_child(&goc__tm_atfork_once);
     memset(&goc__tm.lock, 0, sizeof goc__tm.lock);
+    /* A timer whose channel another thread of the parent had locked at the
+     * fork (a receive queueing itself on it): its send would wait for that
+     * lock for ever, holding the timer lock, and no timer of the child
+     * would fire again (seen: the child's first goc_after never fired).
+     * Such timers leave the child's schedule; their channels are objects
+     * locked by other threads at the fork, the user's (API.md). The rest
+     * make a heap again, from the bottom up. */
+    size_t kept = 0;
+    for (size_t i = 0; i < goc__tm.n; i++) {
+        goc__tm_entry e = goc__tm.heap[i];
+        if (e.t->ch && goc__chan_fork_locked(e.t->ch)) e.t->idx = GOC__TM_NONE;
+        else goc__tm_set(kept++, e);
+    }
+    goc__tm.n = kept;
+    for (size_t i = kept / 4 + 1; i-- > 0;)
+        if (i < kept) goc__tm_down(i);
     goc__tm.started = false;
     /* Relaxed: the child has one thread; the new timer thread reads the
      * word after pthread_create, which orders it. */

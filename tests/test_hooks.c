@@ -21,7 +21,15 @@
  * by case, it once saw c2 not yet closed, then c1 already emptied - by a
  * thread that closed c2 before emptying c1 - and answered "nothing ready"
  * although one case was ready at every instant. Here each poll of a case
- * is followed by ~50 us, in which the other thread does exactly that. */
+ * is followed by ~50 us, in which the other thread does exactly that.
+ *
+ * fork_with_a_timer_channel_locked: a fork while another thread holds a
+ * pending timer's channel lock (a receive queueing itself takes it for a
+ * moment). In the child that thread does not exist: the timer thread, due
+ * to send on that channel, waited for the lock for ever while holding the
+ * timer lock, and the child's own first goc_after never fired (found by
+ * test_fork's setup race, ~1 run in 10 of GOC_SPIN=0). Here the helper
+ * takes the lock itself, for as long as the fork lasts. */
 #define GOC__TEST_HOOK_UNLOCK_SIGNALLED() hook_window()
 #define GOC__TEST_HOOK_WG_ZERO() hook_window()
 #define GOC__TEST_HOOK_SELECT_POLLED() hook_window()
@@ -80,6 +88,7 @@ Test(hooks, woken_waiter_timing_out_in_the_unlock_window) {
 }
 
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static goc_waitgroup *volatile g_wg_page;
@@ -141,4 +150,56 @@ Test(hooks, select_poll_is_one_moment) {
         goc_chan_free(r.c2);
     }
     cr_assert_eq(wrong, 0, "%d of 100 polls saw no case ready", wrong);
+}
+
+/* A receiver queued on the timer channel (the send then takes the channel
+ * lock to hand the tick over), and a holder of that lock across the fork. */
+typedef struct locked_fork { goc_chan *c; goc_atomic_i32 step; } locked_fork;
+
+static void *lf_receiver(void *arg) {
+    locked_fork *f = arg;
+    goc_atomic_i32_store(&f->step, 1);
+    goc_chan_recv_timeout(f->c, NULL, 5 * GOC_SECOND);
+    return NULL;
+}
+static void *lf_holder(void *arg) {
+    locked_fork *f = arg;
+    goc_mutex_lock(&f->c->lock);
+    goc_atomic_i32_store(&f->step, 3);
+    while (goc_atomic_i32_load(&f->step) != 4) goc_cpu_relax();
+    goc_mutex_unlock(&f->c->lock);
+    return NULL;
+}
+static int lf_child(void) {
+    goc_chan *c = goc_after(60 * GOC_MILLISECOND);   /* after the locked one is due */
+    /* No goc_chan_free on failure: it takes the timer lock the thread holds. */
+    if (goc_chan_recv_timeout(c, NULL, 2 * GOC_SECOND) != GOC_OK) return 1;
+    goc_chan_free(c);
+    return 0;
+}
+Test(hooks, fork_with_a_timer_channel_locked) {
+    T_NO_TSAN();
+    locked_fork f = { goc_after(20 * GOC_MILLISECOND), {0} };
+    pthread_t r, h;
+    pthread_create(&r, NULL, lf_receiver, &f);
+    while (goc_atomic_i32_load(&f.step) != 1) goc_cpu_relax();
+    /* queued: its waiter is on the channel's list, so a send takes the lock */
+    while (!(goc_atomic_u32_load(&f.c->waiting) & GOC__CH_RECVQ)) t_sleep_ms(1);
+    goc_atomic_i32_store(&f.step, 2);
+    pthread_create(&h, NULL, lf_holder, &f);
+    while (goc_atomic_i32_load(&f.step) != 3) goc_cpu_relax();
+    pid_t pid = fork();
+    if (pid == 0) _exit(lf_child());
+    goc_atomic_i32_store(&f.step, 4);
+    pthread_join(h, NULL);
+    pthread_join(r, NULL);
+    goc_chan_free(f.c);
+    int64_t end = goc_nanotime() + 5 * GOC_SECOND;
+    int st = 0;
+    while (waitpid(pid, &st, WNOHANG) == 0 && goc_nanotime() < end) t_sleep_ms(2);
+    if (goc_nanotime() >= end) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child's timer did not fire (status %d)", st);
 }

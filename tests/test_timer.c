@@ -591,13 +591,6 @@ Test(timer, retained_timer_channel_outlives_the_timer, .timeout = 30) {
  * child crashed in 3 of 15 runs). */
 #include <sys/wait.h>
 #include <unistd.h>
-#if defined(__SANITIZE_THREAD__)
-#  define T_NO_FORK_THREADS 1
-#elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
-#    define T_NO_FORK_THREADS 1
-#  endif
-#endif
 
 static void fork_and_expect(int (*child)(void)) {
     fflush(NULL);
@@ -641,7 +634,7 @@ static int child_inherited_timer(void) {
 }
 
 Test(timer, timers_fire_in_a_forked_child, .timeout = 60) {
-#ifdef T_NO_FORK_THREADS
+#if T_TSAN
     return;
 #endif
     goc_timer *t = goc_timer_new(MS);

@@ -19,6 +19,21 @@
 #include <string.h>
 #include "context.h"   /* and so every goc header */
 
+/* T_TSAN: 1 under ThreadSanitizer, which cannot start threads in the child
+ * of a multi-threaded fork ("not supported. Dying"): the fork tests that
+ * need them pass untested there. */
+#if defined(__SANITIZE_THREAD__)
+#  define T_TSAN 1
+#elif defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define T_TSAN 1
+#  endif
+#endif
+#ifndef T_TSAN
+#  define T_TSAN 0
+#endif
+#define T_NO_TSAN() do { if (T_TSAN) { fprintf(stderr, "fork: not run under TSan\n"); return; } } while (0)
+
 /* Sanitizers slow everything down a lot: stress loops scale with this. */
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #  define T_SCALE 10
