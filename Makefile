@@ -197,10 +197,12 @@ bench-plot:
 	@sh scripts/deps.sh gnuplot-nox
 	@sh scripts/bench-plot.sh $(B) docs/bench.png
 
-# Futex (and sched_yield) system calls per operation of each channel
-# workload, counted by strace on a reduced run (see bench/syscalls.sh).
+# Futex and sched_yield calls and context switches per operation of each
+# blocking workload, goc and every peer, counted by perf on a reduced run,
+# quiet or under BENCH_LOAD (see bench/syscalls.sh).
 bench-syscalls: deps-bench $(BENCH_BINS)
-	@sh bench/syscalls.sh $(B)/bench
+	@sh scripts/deps.sh linux-perf
+	@BENCH_LOAD="$(BENCH_LOAD)" BENCH_LOAD_KIND="$(BENCH_LOAD_KIND)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" sh bench/syscalls.sh $(B)/bench
 
 clean:
 	rm -rf build

@@ -23,36 +23,13 @@ set -eu
 dir=$1
 scale=${2:-1}
 rounds=${3:-${ROUNDS:-3}}
-load=${BENCH_LOAD:-0}
-kind=${BENCH_LOAD_KIND:-spin}
-case "$kind" in spin|cc) ;; *) echo "bench: BENCH_LOAD_KIND is spin or cc" >&2; exit 1 ;; esac
+. "$(dirname "$0")/load.sh"   # load, kind, load_start, load_stop
 if [ "$load" -gt 0 ]; then out=$dir/results-$kind$load; else out=$dir/results; fi
 mkdir -p "$out"
 rm -f "$out"/*.raw
 for impl in goc pthread go crossbeam; do : > "$out/$impl.raw"; done
 
-# ---- background load -------------------------------------------------------
-load_pids=""
-load_start() {
-    i=0
-    while [ "$i" -lt "$load" ]; do
-        case "$kind" in
-            spin) sh -c 'while :; do :; done' & ;;
-            cc)   sh -c "while :; do ${CC:-cc} -std=c11 -O2 -I. -c tests/impl.c -o '$out/load$i.o' 2>/dev/null; done" & ;;
-        esac
-        load_pids="$load_pids $!"
-        i=$((i + 1))
-    done
-    [ "$load" -gt 0 ] && sleep 0.5   # let the load get going
-    return 0
-}
-load_stop() {
-    for p in $load_pids; do kill "$p" 2>/dev/null || true; done
-    for p in $load_pids; do wait "$p" 2>/dev/null || true; done
-    load_pids=""
-}
-trap load_stop EXIT
-trap 'load_stop; exit 130' INT TERM
+load_dir=$out      # where the compiler loops put their objects
 
 sync_w="mutex_contended rwmutex_read_mostly wg_uncontended once_done smap_mixed"
 pool_w="freelist_getput timer_churn timers_many_fire spawn_wait"

@@ -1,35 +1,67 @@
 #!/bin/sh
-# System calls per operation of each channel workload: futex (sleeping and
-# waking) and sched_yield (the spin-then-yield phase), for goc and for Go,
-# counted by `strace -f -c` on a run reduced by SCALE (default 20); and
-# goc's system calls of every kind (start-up included: ~35 per process).
-# strace stops every thread at every system call, which makes blocking more
-# likely than in a free run: read the figures as upper bounds.
+# What each blocking workload asks of the kernel, per operation, for goc
+# and every peer: futex calls (sleeping and waking), sched_yield calls (the
+# spin-then-yield phase) and context switches, on a run reduced by SCALE
+# (default 10), quiet or under the same BENCH_LOAD / BENCH_LOAD_KIND as
+# make bench (bench/load.sh). Each program runs its workload 3 times (best
+# of 3) and start-up is included; the figures are per op over the 3 runs.
+#
+# Counted by perf's tracepoints, in the kernel, without stopping the
+# program. Where they are not available (no linux-perf, or not allowed:
+# kernel.perf_event_paranoid) it falls back to `strace -f -c`, which stops
+# every thread at every system call and so makes blocking more likely:
+# then read the figures as upper bounds, and it counts no context switches.
 # Usage: bench/syscalls.sh BUILD_DIR [scale]
 set -eu
 dir=$1
-scale=${2:-20}
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
-count() {   # count SYSCALL: the calls strace reported for it in $tmp ("total": all)
-    awk -v s="$1" '$NF == s { print $4; found = 1 } END { if (!found) print 0 }' "$tmp"
+scale=${2:-10}
+. "$(dirname "$0")/load.sh"
+tmp=$(mktemp -d)
+load_dir=$tmp
+trap 'load_stop; rm -rf "$tmp"' EXIT
+events=syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,context-switches
+if perf stat -x, -o "$tmp/p" -e "$events" true >/dev/null 2>&1; then tool=perf; else tool=strace; fi
+
+# count PROGRAM ARGS...: "futex yield switches" for one run
+count() {
+    if [ $tool = perf ]; then
+        perf stat -x, -o "$tmp/p" -e "$events" "$@" > /dev/null
+        awk -F, '$3 ~ /futex/ { f = $1 } $3 ~ /sched_yield/ { y = $1 } $3 == "context-switches" { c = $1 }
+                 END { print f + 0, y + 0, c + 0 }' "$tmp/p"
+    else
+        strace -f -c -e trace=futex,sched_yield -o "$tmp/p" "$@" > /dev/null
+        awk '$NF == "futex" { f = $4 } $NF == "sched_yield" { y = $4 } END { print f + 0, y + 0, "-" }' "$tmp/p"
+    fi
 }
-printf '%-22s %10s %10s %10s %10s %10s\n' "workload (per op)" "goc futex" "goc yield" "goc all" "go futex" "go yield"
-while read -r w ops; do
-    n=$((ops / scale))
-    strace -f -c -o "$tmp" "$dir/bench_chan" goc "$scale" "$w" >/dev/null
-    gf=$(count futex); gy=$(count sched_yield); ga=$(count total)
-    strace -f -c -e trace=futex,sched_yield -o "$tmp" "$dir/bench_go" "$scale" "$w" >/dev/null
-    of=$(count futex); oy=$(count sched_yield)
-    # each program runs its workload 3 times (best of 3)
-    awk -v w="$w" -v n="$n" -v gf="$gf" -v gy="$gy" -v ga="$ga" -v of="$of" -v oy="$oy" \
-        'BEGIN { d = 3 * n; printf "%-22s %10.4f %10.4f %10.4f %10.4f %10.4f\n", w, gf / d, gy / d, ga / d, of / d, oy / d }'
+
+if [ "$load" -gt 0 ]; then echo "# load: $load background $kind processes; counted by $tool, scale 1/$scale"
+else echo "# load: none (quiet); counted by $tool, scale 1/$scale"; fi
+printf '%-22s %-10s %10s %10s %10s\n' "workload (per op)" impl futex sched_yield switches
+# workload, its operations at scale 1, the C program that has it
+while read -r w ops prog; do
+    case " ${BENCH_WORKLOADS:-$w} " in *" $w "*) ;; *) continue ;; esac
+    d=$((3 * (ops / scale)))
+    load_start
+    for impl in goc pthread go crossbeam; do
+        case $impl in
+            pthread) [ "$w" != select_fanin ] || continue   # its channel has no select
+                     set -- "$dir/$prog" "$impl" "$scale" "$w" ;;
+            goc) set -- "$dir/$prog" "$impl" "$scale" "$w" ;;
+            go) set -- "$dir/bench_go" "$scale" "$w" ;;
+            crossbeam) [ "$prog" = bench_chan ] || continue
+                       set -- "$dir/bench_crossbeam" "$scale" "$w" ;;
+        esac
+        count "$@" | awk -v w="$w" -v i="$impl" -v d="$d" '
+            function per(x) { return x == "-" ? "-" : sprintf("%.4f", x / d) }
+            { printf "%-22s %-10s %10s %10s %10s\n", w, i, per($1), per($2), per($3) }'
+    done
+    load_stop
 done <<LIST
-chan_uncontended 10000000
-chan_pingpong_unbuf 200000
-chan_spsc_buf 10000000
-chan_mpmc_buf 4000000
-chan_mpmc_unbuf 400000
-select_fanin 2000000
-select_timeout_idle 10000000
+mutex_contended 4000000 bench_sync
+rwmutex_read_mostly 4000000 bench_sync
+chan_pingpong_unbuf 200000 bench_chan
+chan_spsc_buf 10000000 bench_chan
+chan_mpmc_buf 4000000 bench_chan
+chan_mpmc_unbuf 400000 bench_chan
+select_fanin 2000000 bench_chan
 LIST

@@ -105,6 +105,9 @@ Test(goc, probe) {}'
     strace)
         hint="strace, to count syscalls in the benchmarks"
         have strace ;;
+    linux-perf)
+        hint="perf, to count system calls and context switches in the benchmarks"
+        have perf ;;
     gnuplot-nox)
         hint="gnuplot, to plot the benchmarks"
         have gnuplot ;;
