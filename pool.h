@@ -1070,16 +1070,16 @@ static inline void goc__count(goc_atomic_uptr *c, uintptr_t n) {
  * consistent state; parent: let go; child: reset goc_go to "no threads, no
  * monitor, nothing queued" (queued tasks run in the parent), drop the
  * caches of the threads that do not exist in the child, release the locks
- * by re-initializing them (only this thread exists). */
-/* Whether prepare ran (the parent handler must not unlock what it did not
- * take: timer.h's goc__tm_forking says when musl skips it). */
+ * by re-initializing them (only this thread exists). The flag says
+ * whether prepare ran: the parent handler must not unlock what it did not
+ * take (timer.h's goc__tm_forking says when musl skips prepare). */
 static bool goc__pool_forking;
 static void goc__fork_prepare(void) {
-    goc__pool_forking = true;
     goc_mutex_lock(&goc__go.lock);
     goc_mutex_lock(&goc__reg.lock);
     for (size_t id = 0; id < goc__reg.nids; id++)
         if (goc__reg.owners[id] && goc__reg.owners[id]->lock) goc_mutex_lock(goc__reg.owners[id]->lock);
+    goc__pool_forking = true;
 }
 
 static void goc__fork_parent(void) {

@@ -359,8 +359,7 @@ static void goc__tm_fork_child(void) {
         else goc__tm_set(kept++, e);
     }
     goc__tm.n = kept;
-    for (size_t i = kept / 4 + 1; i-- > 0;)
-        if (i < kept) goc__tm_down(i);
+    for (size_t i = kept; i-- > 0;) goc__tm_down(i);
     goc__tm.started = false;
     /* Relaxed: the child has one thread; the new timer thread reads the
      * word after pthread_create, which orders it. */
