@@ -522,6 +522,24 @@ static inline void goc__once_fork(goc_atomic_u32 *st, void (*init)(void)) {
 static inline void goc__once_fork_child(goc_atomic_u32 *st) {
     goc_atomic_u32_store_explicit(st, GOC__FORK_ONCE_DONE, GOC_RELAXED);   /* one thread here */
 }
+/* For goc's modules: run a module's goc__once_fork(st, init) when the
+ * program is loaded (a constructor, before main, where no other thread
+ * runs yet), so that its fork handlers are registered before any thread
+ * can fork. Registered lazily instead, at the module's first use, a fork
+ * racing that first use lost: glibc (2.36) lets a pthread_atfork complete
+ * while a fork is running its prepare handlers, and then leaves the new
+ * handlers out of that fork; musl runs no prepare when it finds none. The
+ * module, set up meanwhile by the other thread, reached the child without
+ * its child handler: test_fork's setup race caught a child whose timer
+ * state said "thread started" with no timer thread, and none of its timers
+ * ever fired. Where the compiler has no constructors, the first use still
+ * registers them (and that race remains). */
+#if defined(GOC_MODEL_CHECK) || !(defined(__GNUC__) || defined(__clang__))
+#  define GOC__FORK_AT_LOAD(st, init) /* first use only */
+#else
+#  define GOC__FORK_AT_LOAD(st, init) \
+    __attribute__((constructor)) static void init##_at_load(void) { goc__once_fork(&(st), init); }
+#endif
 #ifdef GOC_MODEL_CHECK
 GOC_DEF void goc__mc_advance(goc_duration d);   /* the model's clock moves on */
 GOC_DEF int  goc__mc_parked(void);              /* threads asleep in goc_wait_u32 */
@@ -1060,6 +1078,7 @@ static void goc__park_wake(goc_atomic_u32 *addr, bool all) {
 
 GOC_DEF void goc_wake_one(goc_atomic_u32 *addr) { goc__park_wake(addr, false); }
 GOC_DEF void goc__wait_init(void) { goc__once_fork(&goc__park_once, goc__park_init); }
+GOC__FORK_AT_LOAD(goc__park_once, goc__park_init)
 GOC_DEF void goc_wake_all(goc_atomic_u32 *addr) { goc__park_wake(addr, true); }
 
 #endif /* parking back ends */

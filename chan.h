@@ -1918,6 +1918,7 @@ static void goc__wakefd_atfork(void) {
     goc__wait_init();   /* the parking table's own handlers first (GOC_NO_FUTEX) */
     pthread_atfork(goc__wakefd_prepare, goc__wakefd_parent, goc__wakefd_child);
 }
+GOC__FORK_AT_LOAD(goc__wakefd_registered, goc__wakefd_atfork)
 /* Nobody touches a descriptor before the handlers are registered: a fork
  * before that would give the child a lock held by a thread it does not
  * have, and the parent's files. */

@@ -1141,6 +1141,7 @@ static void goc__pool_init_once(void) {
     goc__wait_init();
     pthread_atfork(goc__fork_prepare, goc__fork_parent, goc__fork_child);
 }
+GOC__FORK_AT_LOAD(goc__pool_once, goc__pool_init_once)
 
 /* ---- leaky free list ---------------------------------------------------- */
 

@@ -370,6 +370,7 @@ static void goc__tm_atfork(void) {
     goc__wait_init();
     pthread_atfork(goc__tm_fork_prepare, goc__tm_fork_parent, goc__tm_fork_child);
 }
+GOC__FORK_AT_LOAD(goc__tm_atfork_once, goc__tm_atfork)
 
 /* Start the timer thread (under the lock, or single-threaded in a fork
  * child). false: no thread. */

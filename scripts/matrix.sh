@@ -39,11 +39,6 @@ results=$out/results.txt
 #   self: only what compiles goc in its own file (the SELF suites and the
 #   examples), for GOC_STATIC. SKIP names suites a row leaves out.
 SKIP=
-# test_fork's fork_while_another_thread_sets_goc_up failed about one run in
-# four of the spin-0 and musl rows (never in 19 runs of the binary alone,
-# quiet or loaded, nor in make test): a hang not yet understood, recorded in
-# issue 16's note. The matrix skips that one test until it is.
-export GOC_TEST_SKIP_FORK_SETUP_RACE=1
 row() {
     name=$1 cc=$2 flags=$3 runner=$4 set=$5
     case "$only" in "  ") ;; *" $name "*) ;; *) return 0 ;; esac
