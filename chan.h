@@ -1877,8 +1877,9 @@ static void goc__fd_renew(int rfd, int wfd) {
     goc__fd_close_pair(nr, nw);
 }
 
-/* Whether prepare took the lock: the handlers are registered at the first
- * select on a descriptor, and a fork racing that registration may run the
+/* Whether prepare took the lock: the handlers are registered when the
+ * program is loaded (GOC__FORK_AT_LOAD), or without constructors at the
+ * first select on a descriptor, and a fork racing that registration may run the
  * parent's handler without prepare (musl did: "unlock of unlocked
  * mutex"). Only the forking thread touches it. The registration is
  * goc__once_fork, not a pthread_once: a fork while another thread is inside

@@ -310,8 +310,9 @@ GOC_DEF void goc__thread_name(const char *name);
  * value is the thread's table, indexed by the owner's small id, each
  * entry (owner serial, cache). The details are at goc__towner.
  *
- * Fork: pthread_atfork handlers (registered at the first goc_go, pool or
- * free list). prepare takes goc_go's lock, the registry's and every
+ * Fork: pthread_atfork handlers (registered when the program is loaded,
+ * GOC__FORK_AT_LOAD, or at the first goc_go, pool or free list without
+ * constructors). prepare takes goc_go's lock, the registry's and every
  * pool's store lock; the parent lets go; the child resets goc_go to no
  * threads and no monitor, drops the caches of threads that do not exist
  * there, and re-initializes the locks (goc_mutex's zero value).

@@ -206,9 +206,10 @@ GOC_DEF size_t      goc__tm_pending(void);
  * wrapped sum once did) nor make the thread loop re-arming a ticker under
  * the lock (it once did, hanging every timer in the process).
  *
- * Fork: pthread_atfork handlers (registered once, when the first thread
- * starts) take the timer lock over fork(); the child resets it and starts
- * its own thread (see goc__tm_fork_child).
+ * Fork: pthread_atfork handlers (registered when the program is loaded,
+ * GOC__FORK_AT_LOAD, or at the first timer where the compiler has no
+ * constructors) take the timer lock over fork(); the child resets it and
+ * starts its own thread (see goc__tm_fork_child).
  *
  * Lock order: timer lock, then a timer channel's own lock (inside
  * try_send / try_recv). Nothing takes the timer lock while holding a
