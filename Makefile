@@ -38,7 +38,8 @@ CRITERION_FLAGS ?= --jobs 1 --short-filename
 TEST_LIBS ?= -lcriterion
 
 DEPS_TEST  := libcriterion-dev libstb-dev clang pkg-config
-DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev
+DEPS_BENCH := golang-go libstb-dev strace librust-crossbeam-channel-dev librust-flume-dev \
+              libglib2.0-dev pkg-config
 # make matrix: musl, 32-bit x86 (without gcc-multilib, which Debian cannot
 # install beside the cross compilers), cross compilers and qemu-user.
 DEPS_MATRIX := libstb-dev clang g++ musl-tools libc6-dev-i386 lib32gcc-12-dev qemu-user \
@@ -167,18 +168,25 @@ $(B)/bench/bench_go: bench/go/bench_sync.go bench/go/bench_chan.go bench/go/benc
 	@mkdir -p $(B)/bench $(B)/gocache
 	cd bench/go && GOCACHE=$(CURDIR)/$(B)/gocache GO111MODULE=off go build -o $(CURDIR)/$@ bench_sync.go bench_chan.go bench_pool.go
 
-# The crossbeam-channel peer: Rust, built offline from Debian's crate sources.
-$(B)/bench/bench_crossbeam: bench/crossbeam/src/main.rs bench/crossbeam/Cargo.toml bench/crossbeam/.cargo/config.toml
+# The Rust peers (crossbeam-channel, flume, std's mpsc): one crate, one
+# binary each, built offline from Debian's crate sources.
+RUST_PEERS := crossbeam flume stdmpsc
+$(RUST_PEERS:%=$(B)/bench/bench_%) &: $(wildcard bench/rust/src/*.rs) bench/rust/Cargo.toml bench/rust/.cargo/config.toml
 	@mkdir -p $(B)/bench
-	cd bench/crossbeam && CARGO_TARGET_DIR=$(CURDIR)/$(B)/cargo cargo build --release --quiet
-	cp $(B)/cargo/release/bench_crossbeam $@
+	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/$(B)/cargo cargo build --release --quiet
+	for p in $(RUST_PEERS); do cp $(B)/cargo/release/bench_$$p $(B)/bench/; done
+
+# The GLib peer (GMutex, GRWLock, GAsyncQueue, GThreadPool, g_once).
+$(B)/bench/bench_glib: bench/bench_glib.c bench/bench.h
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -Wall -Wextra -O2 -DNDEBUG $$(pkg-config --cflags glib-2.0) $< -o $@ $$(pkg-config --libs glib-2.0) -pthread
 
 $(B)/bench/bench_floor: bench/floor.c bench/bench.h
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -Wall -Wextra -O2 -DNDEBUG $< -o $@ -pthread
 
 BENCH_BINS := $(B)/bench/bench_sync $(B)/bench/bench_chan $(B)/bench/bench_pool $(B)/bench/bench_go \
-              $(B)/bench/bench_crossbeam $(B)/bench/bench_floor
+              $(RUST_PEERS:%=$(B)/bench/bench_%) $(B)/bench/bench_glib $(B)/bench/bench_floor
 bench: deps-bench $(BENCH_BINS)
 	@BENCH_LOAD="$(BENCH_LOAD)" BENCH_LOAD_KIND="$(BENCH_LOAD_KIND)" BENCH_WORKLOADS="$(BENCH_WORKLOADS)" sh bench/run.sh $(B)/bench
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs goc, the pthread peer, the Go peer and (for channels) the
-# crossbeam-channel peer and prints each program's lines, then a table with
-# the ratios goc/peer (below 1: goc is faster).
+# Runs goc and its peers (pthread, Go, GLib, and for channels the Rust
+# ones: crossbeam-channel, flume, std's mpsc) and prints each program's
+# lines, then a table with goc's ratios to Go and to the best thread-based
+# peer (below 1: goc is faster).
 # Usage: bench/run.sh BUILD_DIR [scale [rounds]]
 #
 # The machines are small shared VMs whose speed drifts from second to
@@ -27,7 +28,8 @@ rounds=${3:-${ROUNDS:-3}}
 if [ "$load" -gt 0 ]; then out=$dir/results-$kind$load; else out=$dir/results; fi
 mkdir -p "$out"
 rm -f "$out"/*.raw
-for impl in goc pthread go crossbeam; do : > "$out/$impl.raw"; done
+peers="pthread go crossbeam flume stdmpsc glib"
+for impl in goc $peers; do : > "$out/$impl.raw"; done
 
 load_dir=$out      # where the compiler loops put their objects
 
@@ -51,7 +53,10 @@ for w in $sync_w $chan_w $pool_w; do
     while [ $r -lt "$rounds" ]; do
         "$dir/$prog" goc "$scale" "$w" | tee -a "$out/goc.raw"
         "$dir/bench_go" "$scale" "$w" | tee -a "$out/go.raw"
-        [ "$prog" = bench_chan ] && "$dir/bench_crossbeam" "$scale" "$w" | tee -a "$out/crossbeam.raw"
+        if [ "$prog" = bench_chan ]; then
+            for p in crossbeam flume stdmpsc; do "$dir/bench_$p" "$scale" "$w" | tee -a "$out/$p.raw"; done
+        fi
+        "$dir/bench_glib" "$scale" "$w" | tee -a "$out/glib.raw"   # prints nothing where GLib has no primitive
         r=$((r + 1))
     done
     load_stop
@@ -59,7 +64,7 @@ done
 load_start
 "$dir/bench_floor" "$scale" | tee "$out/floor.txt"
 load_stop
-for impl in goc pthread go crossbeam; do    # best (lowest ns/op) line per workload, in order of first appearance
+for impl in goc $peers; do    # best (lowest ns/op) line per workload, in order of first appearance
     awk '!($1 in best) { order[n++] = $1; best[$1] = $0; ns[$1] = $2 }
          $2 + 0 < ns[$1] + 0 { best[$1] = $0; ns[$1] = $2 }
          END { for (i = 0; i < n; i++) print best[order[i]] }' "$out/$impl.raw" > "$out/$impl.txt"
@@ -72,16 +77,24 @@ awk '
     function cell(v) { return v == "" ? "-" : v }
     function ratio(a, b) { return b == "" ? "-" : sprintf("%.2f", a / b) }
     END {
-        printf "%-22s %9s %9s %9s %9s %8s %8s %8s\n", "workload (ns/op)", "goc", "pthread", "go",
-               "crossbeam", "/pthread", "/go", "/crossb."
+        np = split("pthread crossbeam flume stdmpsc glib", thr, " ")    # the thread-based peers
+        printf "%-22s %9s %9s %9s %9s %9s %9s %9s %6s %6s %s\n", "workload (ns/op)", "goc", "pthread", "go",
+               "crossbeam", "flume", "stdmpsc", "glib", "/go", "/thr", "(best thread peer)"
         for (i = 0; i < n; i++) {
-            w = order[i]; g = ns[w, "goc"]; p = ns[w, "pthread"]; o = ns[w, "go"]; c = ns[w, "crossbeam"]
-            printf "%-22s %9s %9s %9s %9s %8s %8s %8s\n", w, g, cell(p), cell(o), cell(c),
-                ratio(g, p), ratio(g, o), ratio(g, c)
+            w = order[i]; g = ns[w, "goc"]; best = ""; who = "-"
+            for (k = 1; k <= np; k++) {
+                v = ns[w, thr[k]]
+                if (v != "" && (best == "" || v + 0 < best + 0)) { best = v; who = thr[k] }
+            }
+            printf "%-22s %9s %9s %9s %9s %9s %9s %9s %6s %6s %s\n", w, g, cell(ns[w, "pthread"]), cell(ns[w, "go"]),
+                cell(ns[w, "crossbeam"]), cell(ns[w, "flume"]), cell(ns[w, "stdmpsc"]), cell(ns[w, "glib"]),
+                ratio(g, ns[w, "go"]), ratio(g, best), who
         }
-    }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" "$out/crossbeam.txt" | tee "$out/table.txt"
+    }' "$out/goc.txt" "$out/pthread.txt" "$out/go.txt" "$out/crossbeam.txt" "$out/flume.txt" \
+       "$out/stdmpsc.txt" "$out/glib.txt" | tee "$out/table.txt"
 awk '{ printf "%s%s %s ns", (NR > 1 ? ", " : "floors (a round trip, no library): "), $1, $2 } END { print "" }' \
     "$out/floor.txt" | sed 's/floor_//g; s/_pingpong//g' | tee "$out/floors.txt"
-echo "(ratios: goc's figure divided by the peer's; below 1, goc is faster)"
+echo "(ratios: goc's figure divided by Go's (/go) and by the best thread-based peer's (/thr); below 1, goc is faster)"
+echo "(glib's buffered chan_* rows: GAsyncQueue, which has no capacity, so its producers never wait)"
 echo "(pthread peer for smap_mixed: one rwlock over one stb_ds map; Go peer: sync.Map;"
 echo " pthread peer for chan_*: a mutex + two condition variables around a ring, no select)"

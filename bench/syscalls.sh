@@ -42,14 +42,18 @@ while read -r w ops prog; do
     case " ${BENCH_WORKLOADS:-$w} " in *" $w "*) ;; *) continue ;; esac
     d=$((3 * (ops / scale)))
     load_start
-    for impl in goc pthread go crossbeam; do
+    for impl in goc pthread go crossbeam flume stdmpsc glib; do
         case $impl in
             pthread) [ "$w" != select_fanin ] || continue   # its channel has no select
                      set -- "$dir/$prog" "$impl" "$scale" "$w" ;;
             goc) set -- "$dir/$prog" "$impl" "$scale" "$w" ;;
             go) set -- "$dir/bench_go" "$scale" "$w" ;;
-            crossbeam) [ "$prog" = bench_chan ] || continue
-                       set -- "$dir/bench_crossbeam" "$scale" "$w" ;;
+            crossbeam|flume) [ "$prog" = bench_chan ] || continue
+                       set -- "$dir/bench_$impl" "$scale" "$w" ;;
+            stdmpsc) case $w in chan_pingpong_unbuf|chan_spsc_buf) ;; *) continue ;; esac   # one consumer, no select
+                     set -- "$dir/bench_stdmpsc" "$scale" "$w" ;;
+            glib) case $w in chan_mpmc_unbuf|select_fanin) continue ;; esac   # no rendezvous, no select
+                  set -- "$dir/bench_glib" "$scale" "$w" ;;
         esac
         count "$@" | awk -v w="$w" -v i="$impl" -v d="$d" '
             function per(x) { return x == "-" ? "-" : sprintf("%.4f", x / d) }
