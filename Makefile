@@ -30,7 +30,7 @@ TESTS   := test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_s
 # Each suite is built twice: on futexes and eventfds, and on the portable
 # paths (the parking table, pipes).
 # Suites that compile the implementation themselves (test hooks, a custom allocator).
-SELF_IMPL := test_hooks test_chan_alloc test_lasttouch test_pool_stack test_debug
+SELF_IMPL := test_hooks test_chan_alloc test_lasttouch test_pool_stack test_debug test_rwbias
 TEST_BINS := $(TESTS:%=$(B)/tests/%) $(TESTS:%=$(B)/tests/%_nofutex) $(B)/tests/test_trap \
              $(SELF_IMPL:%=$(B)/tests/%) $(SELF_IMPL:%=$(B)/tests/%_nofutex)
 EXAMPLES := $(basename $(notdir $(wildcard examples/[0-9][0-9]_*.c))) hello_sync hello_chan demo

@@ -12,6 +12,10 @@
  *   is compiled: without it the rest builds, and goc_smap_* are left out.
  *
  * OPTIONS (see atomic.h for GOC_STATIC, GOC_SPIN, GOC_PANIC, GOC_MALLOC...)
+ *   GOC_RW_SLOTS      threads that can hold biased RWMutex read locks at
+ *                     once (default 64; a cache line each, 4 KiB in all);
+ *                     other threads read-lock on the shared count. 0: no
+ *                     biased reads (no table, no thread-local storage).
  *   GOC_NO_SMAP       leave the striped map out even where stb_ds is found
  *                     (where the implementation is compiled).
  *   GOC_NO_STB_DS_IMPLEMENTATION  the program compiles stb_ds's implementation
@@ -62,7 +66,19 @@
  *       readers cannot starve it; waiters are served in arrival order (all
  *       readers queued before the next writer enter together). Read locks
  *       are not recursive: a reader that read-locks again while a writer
- *       waits deadlocks, as in Go.
+ *       waits deadlocks, as in Go. Any thread may runlock a read lock
+ *       another took (as in Go).
+ *       Biased reads: while writes are rare, a read lock writes only the
+ *       calling thread's own cache line (its slot in a table of
+ *       GOC_RW_SLOTS), so readers on many cores do not fight over the
+ *       lock's line; a writer then pays for looking at every slot in use
+ *       (one cache line each) and waits for the readers it finds. Where
+ *       that does not pay (writes about as frequent as reads), the lock
+ *       reads on its shared count for a while. A thread's slot is its own
+ *       until it exits; threads beyond GOC_RW_SLOTS at once, and a
+ *       thread's second lock read at the same time, use the count. A fork
+ *       child keeps the slots of the parent's other threads (and their
+ *       read locks, like every lock they held: API.md's fork rules).
  *
  *   goc_waitgroup
  *     void goc_wg_add(goc_waitgroup *wg, int64_t delta);   counter < 0: GOC_PANIC
@@ -149,10 +165,11 @@ typedef struct goc_mutex {
 } goc_mutex;
 
 typedef struct goc_rwmutex {
-    goc_atomic_u32 state;   /* reader count | WRITER | WWAIT | QUEUED bits */
+    goc_atomic_u32 state;   /* reader count | WRITER | WWAIT | QUEUED | BIAS bits */
     uint32_t       nwriters;/* writers in q; guarded by qmu */
     goc_mutex      qmu;     /* guards q and every slow-path state change */
     goc__waitq     q;       /* parked readers and writers, FIFO */
+    goc_atomic_i64 inhibit; /* biased reads off until this time (0: not off) */
 } goc_rwmutex;
 
 typedef struct goc_waitgroup {
@@ -352,6 +369,7 @@ GOC_DEF void   goc_smap_range(goc_smap *m, bool (*fn)(const goc_smap_entry *e, v
  * starvation mode, decided per waiter).
  */
 
+#include <pthread.h>
 #include <string.h>
 
 /* The striped map is the one part of goc that needs stb_ds, so its
@@ -426,6 +444,9 @@ struct goc__waiter {
 };
 
 #define GOC__NO_DEADLINE INT64_MAX
+#ifndef GOC_RW_SLOTS
+#  define GOC_RW_SLOTS 64
+#endif
 
 /* Absolute deadline for a timeout d > 0 (saturating; GOC_FOREVER: none). */
 static int64_t goc__deadline(goc_duration d) { return goc_deadline_after(d); }
@@ -715,20 +736,264 @@ GOC_NOIPA GOC_DEF void goc_mutex_unlock(goc_mutex *m) {
  * Grants (goc__rw_dispatch) go in FIFO order: the writer at the head when
  * the lock is free, else every reader before the first queued writer while
  * no writer holds it. A granted waiter's acquisition is done for it.
+ *
+ * Biased reads (BRAVO: Dice and Kogan, USENIX ATC 2019, with a slot per
+ * thread instead of a hashed table). The count above is one cache line
+ * that every rlock and runlock of every core writes: with readers on two
+ * cores, each read lock pays for moving it. So while BIAS is set, a reader
+ * publishes itself instead in its own thread's slot, a cache line of a
+ * global table (goc__rw_slots, GOC_RW_SLOTS of them, claimed at a
+ * thread's first read lock and given back when it exits), and writes
+ * nothing shared at all:
+ *     reader: slot = m (seq_cst); then state (seq_cst): BIAS, no WRITER or
+ *             WWAIT: it holds the read lock; else it clears the slot again
+ *             and takes the count path.
+ *     writer: takes the lock as above (WRITER), then, if BIAS was set,
+ *             clears it (seq_cst) and waits until no slot holds m.
+ * The two seq_cst pairs are a store-buffering pattern: either the reader
+ * sees the writer (WRITER, or BIAS gone) and backs out, or the writer sees
+ * the reader's slot and waits for it. A slot is cleared with release and
+ * the writer reads it with acquire, so the read section happens before
+ * the write one; a biased reader's view of the last writer comes through
+ * BIAS, set by a count-path reader's RMW (in the release sequence of the
+ * writer's unlock).
+ * Who may hold which: read holds are interchangeable. Invariant: the read
+ * holds of m are the slots that hold m plus the count. A runlock gives up
+ * one: its own slot if it holds m, else one of the count, else (a read
+ * lock taken on another thread, as Go allows; or none: GOC_PANIC) another
+ * thread's slot holding m, by CAS. A reader backing out whose slot was
+ * taken so meanwhile gives up one hold in its stead. Holds can move while
+ * a runlock looks for one (a runlock elsewhere clears its own slot, a
+ * new count unit appears): one that finds none looks again, up to
+ * GOC__RW_LOOKS times, before it calls GOC_PANIC.
+ * When bias pays (goc__rw_revoke): a writer pays one cache line per slot
+ * in use. It counts the biased reads since the last revocation (each
+ * slot's count); fewer than GOC__RW_PAYS per slot looked at, and biased
+ * reads stay off for 9 times the revocation's duration (BRAVO's rule),
+ * after which a count-path reader turns them on again. The zero value
+ * starts unbiased; the first count-path reader sets BIAS.
+ * Last touches: a biased runlock's is the CAS on its slot, not on m.
  */
 #define GOC__RW_READERS 0x0FFFFFFFu
 #define GOC__RW_WRITER  (1u << 28)
 #define GOC__RW_WWAIT   (1u << 29)
 #define GOC__RW_QUEUED  (1u << 30)
+#define GOC__RW_BIAS    (1u << 31)
+
+/* ---- reader slots (biased reads) ---- */
+#if GOC_RW_SLOTS > 0
+typedef struct goc__rw_slot {
+    goc_atomic_uptr lock;     /* the RWMutex its thread holds a biased read lock on, or 0 */
+    goc_atomic_u32  reads;    /* biased read locks taken: its thread adds, writers zero it */
+} goc__rw_slot;
+typedef struct { GOC_ALIGNED_CACHELINE goc__rw_slot s; } goc__rw_line;
+static goc__rw_line   goc__rw_slots[GOC_RW_SLOTS];
+static goc_atomic_u32 goc__rw_used[(GOC_RW_SLOTS + 31) / 32];   /* a bit per claimed slot */
+static goc_atomic_u32 goc__rw_high;        /* slots [0, high) have been claimed: writers look there */
+static goc__rw_slot   goc__rw_none;        /* a thread's "no slot to be had" */
+static _Thread_local goc__rw_slot *goc__rw_mine;   /* NULL: none claimed yet */
+static _Thread_local uint32_t goc__rw_tick;        /* paces a count-path reader's clock reads */
+#ifndef GOC_MODEL_CHECK   /* GenMC has no thread keys: the model's threads keep their slots */
+static goc_atomic_u32 goc__rw_key_once;
+static pthread_key_t  goc__rw_key;
+static bool           goc__rw_key_ok;
+#endif
+#define GOC__RW_PAYS 2    /* biased reads per slot looked at, for a revocation to pay */
+#ifdef GOC_MODEL_CHECK
+#  define GOC__RW_LOOKS 2   /* GenMC bounds every loop */
+#else
+#  define GOC__RW_LOOKS 1000 /* a runlock looking for a hold that moves, before GOC_PANIC */
+#endif
+
+#ifndef GOC_MODEL_CHECK
+/* A thread exits: its slot is free again, unless it still holds a read
+ * lock there (a lock never unlocked: the slot stays out of use). */
+static void goc__rw_slot_exit(void *p) {
+    goc__rw_slot *sl = (goc__rw_slot *)p;
+    /* Later exit code of this thread (another key's destructor) may still
+     * read-lock: on the count, not in a slot that is someone else's now. */
+    goc__rw_mine = &goc__rw_none;
+    if (goc_atomic_uptr_load_explicit(&sl->lock, GOC_RELAXED) != 0) return;
+    size_t i = (size_t)((goc__rw_line *)(void *)sl - goc__rw_slots);
+    goc_atomic_u32_fetch_and_explicit(&goc__rw_used[i / 32], ~(1u << (i % 32)), GOC_RELEASE);
+}
+static void goc__rw_key_init(void) {
+    goc__rw_key_ok = pthread_key_create(&goc__rw_key, goc__rw_slot_exit) == 0;
+}
+#endif
+
+/* The calling thread's slot, claimed on first use; &goc__rw_none when all
+ * are taken (that thread's reads then take the count path). */
+static goc__rw_slot *goc__rw_claim(void) {
+#ifndef GOC_MODEL_CHECK
+    goc__once_fork(&goc__rw_key_once, goc__rw_key_init);
+#endif
+    for (uint32_t w = 0; w < (GOC_RW_SLOTS + 31) / 32; w++) {
+        uint32_t v = goc_atomic_u32_load_explicit(&goc__rw_used[w], GOC_RELAXED);
+        for (;;) {
+            uint32_t free_bits = ~v;
+            if (w == GOC_RW_SLOTS / 32) free_bits &= (1u << (GOC_RW_SLOTS % 32)) - 1;   /* the last word's tail */
+            if (!free_bits) break;
+            uint32_t b = 0;
+            while (!((free_bits >> b) & 1)) b++;
+            /* Acquire: the slot's last owner cleared it before giving it back. */
+            if (!goc_atomic_u32_cas_weak_explicit(&goc__rw_used[w], &v, v | (1u << b), GOC_ACQUIRE, GOC_RELAXED))
+                continue;
+            uint32_t i = w * 32 + b, high = goc_atomic_u32_load(&goc__rw_high);
+            /* seq_cst: a writer that sees this thread's slot store (seq_cst,
+             * later) sees this too, and looks at the slot. */
+            while (high < i + 1 && !goc_atomic_u32_cas(&goc__rw_high, high, i + 1))
+                high = goc_atomic_u32_load(&goc__rw_high);
+            goc__rw_slot *sl = &goc__rw_slots[i].s;
+#ifndef GOC_MODEL_CHECK
+            if (goc__rw_key_ok) pthread_setspecific(goc__rw_key, sl);
+#endif
+            return goc__rw_mine = sl;
+        }
+    }
+    return goc__rw_mine = &goc__rw_none;
+}
+
+static void goc__rw_reader_leave(goc_rwmutex *m);
+
+/* A biased read lock, if m is biased and this thread's slot is free. */
+static bool goc__rw_try_biased(goc_rwmutex *m) {
+    goc__rw_slot *sl = goc__rw_mine;
+    if (!sl) sl = goc__rw_claim();
+    /* Acquire: a runlock elsewhere that took this slot (a release CAS) has
+     * its read section published to us before we reuse the slot; our
+     * store below is not a read-modify-write, so it would end that
+     * release sequence for the writer that reads it. */
+    if (sl == &goc__rw_none || goc_atomic_uptr_load_explicit(&sl->lock, GOC_ACQUIRE) != 0) return false;
+    uintptr_t me = (uintptr_t)(void *)m;
+    /* Only this thread moves its slot off 0: a plain store will do. seq_cst
+     * with the load below: the store-buffering pair with goc__rw_revoke. */
+    goc_atomic_uptr_store(&sl->lock, me);
+    if ((goc_atomic_u32_load(&m->state) & (GOC__RW_BIAS | GOC__RW_WRITER | GOC__RW_WWAIT)) == GOC__RW_BIAS) {
+        /* Only this thread adds: no read-modify-write (a writer zeroing it
+         * meanwhile may lose one count: it is a policy hint). */
+        uint32_t r = goc_atomic_u32_load_explicit(&sl->reads, GOC_RELAXED);
+        goc_atomic_u32_store_explicit(&sl->reads, r + 1, GOC_RELAXED);
+        return true;
+    }
+    /* Back out. A runlock of another thread may have taken the slot as a
+     * hold meanwhile (see "Who may hold which"): then give one up for it. */
+    if (!goc_atomic_uptr_cas_explicit(&sl->lock, &me, 0, GOC_RELEASE, GOC_ACQUIRE))   /* acquire: as above */
+        goc__rw_reader_leave(m);
+    return false;
+}
+
+/* A runlock that found no hold of its own: another thread's slot that
+ * holds m, if any (a read lock taken on one thread, unlocked on another). */
+static bool goc__rw_take_other_slot(goc_rwmutex *m) {
+    uint32_t n = goc_atomic_u32_load(&goc__rw_high);
+    for (uint32_t i = 0; i < n; i++) {
+        uintptr_t want = (uintptr_t)(void *)m;
+        if (goc_atomic_uptr_load_explicit(&goc__rw_slots[i].s.lock, GOC_RELAXED) == want &&
+            goc_atomic_uptr_cas_explicit(&goc__rw_slots[i].s.lock, &want, 0, GOC_RELEASE, GOC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
+/* A count-path reader, seen as s before its count: turn biased reads on,
+ * unless writers are about or a writer turned them off a while ago (then
+ * look at the clock one time in 16). Holds are interchangeable, so a
+ * writer may hold m by now (another thread's runlock took our unit): BIAS
+ * set then is harmless (biased readers back out on WRITER, and the writer
+ * revoked or will revoke), and a lost store to inhibit is a policy hint. */
+static void goc__rw_maybe_bias(goc_rwmutex *m, uint32_t s) {
+    if (s & (GOC__RW_BIAS | GOC__RW_WRITER | GOC__RW_WWAIT | GOC__RW_QUEUED)) return;
+    int64_t until = goc_atomic_i64_load_explicit(&m->inhibit, GOC_RELAXED);
+    if (until) {
+        if ((++goc__rw_tick & 15) || goc_nanotime() < until) return;
+        goc_atomic_i64_store_explicit(&m->inhibit, 0, GOC_RELAXED);
+    }
+    /* Relaxed: an RMW, so in the release sequence of the last writer's
+     * unlock, which is what a biased reader's load of BIAS acquires. */
+    goc_atomic_u32_fetch_or_explicit(&m->state, GOC__RW_BIAS, GOC_RELAXED);
+}
+
+/* A writer that holds m (WRITER): if BIAS is set, clear it and wait until
+ * no slot holds m, until `deadline` (INT64_MIN: look once, do not wait).
+ * false: a biased reader is still in at the deadline; BIAS is set again
+ * (so that BIAS off always means "no slot holds m") and the caller
+ * unlocks. */
+static bool goc__rw_revoke(goc_rwmutex *m, int64_t deadline) {
+    if (!(goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED) & GOC__RW_BIAS)) return true;
+    /* seq_cst: the store-buffering pair with goc__rw_try_biased. */
+    goc_atomic_u32_and(&m->state, ~GOC__RW_BIAS);
+    uint32_t n = goc_atomic_u32_load(&goc__rw_high), reads = 0;
+    /* The biased reads since the last revocation: a load and a store, no
+     * read-modify-write (an owner's add in between is lost: a hint). */
+    for (uint32_t i = 0; i < n; i++) {
+        reads += goc_atomic_u32_load_explicit(&goc__rw_slots[i].s.reads, GOC_RELAXED);
+        goc_atomic_u32_store_explicit(&goc__rw_slots[i].s.reads, 0, GOC_RELAXED);
+    }
+    bool pays = reads >= GOC__RW_PAYS * n;
+    int64_t t0 = pays ? 0 : goc_nanotime();   /* the clock only when it will be inhibited */
+    uintptr_t me = (uintptr_t)(void *)m;
+    for (uint32_t i = 0; i < n; i++) {
+        goc__rw_slot *sl = &goc__rw_slots[i].s;
+        goc_backoff b = {0};
+        int64_t nap = GOC_MICROSECOND;
+        /* seq_cst: the store-buffering pair's fourth access (an acquire
+         * load could read the slot's old 0 although our clear of BIAS came
+         * after the reader's look at it: GenMC found that, rwmutex_bias);
+         * and an acquire, which pairs with the reader's release of it. */
+        while (goc_atomic_uptr_load(&sl->lock) == me) {
+            if (deadline == INT64_MIN || (deadline != GOC__NO_DEADLINE && goc_nanotime() >= deadline)) {
+                /* BIAS back on: BIAS off must mean no slot holds m (a
+                 * writer that finds it off does not look at the slots). */
+                goc_atomic_u32_or(&m->state, GOC__RW_BIAS);
+                return false;
+            }
+#ifndef GOC_MODEL_CHECK   /* the model spins (GenMC turns the loop into an assumption) */
+            if (!goc_backoff_snooze(&b)) {     /* a long read section: nap, up to 1 ms */
+                goc_atomic_u32 never = {0};
+                goc_wait_u32(&never, 0, nap);
+                if (nap < GOC_MILLISECOND) nap *= 2;
+            }
+#endif
+        }
+    }
+    if (pays) {
+        goc_atomic_i64_store_explicit(&m->inhibit, 0, GOC_RELAXED);
+        return true;
+    }
+    /* Off for 9 times what this took (BRAVO's rule), at most 10 ms: a
+     * long read section waited for is not what revoking costs. */
+    int64_t t1 = goc_nanotime(), off = 9 * (t1 - t0) + 1;
+    if (off > 10 * GOC_MILLISECOND) off = 10 * GOC_MILLISECOND;
+    goc_atomic_i64_store_explicit(&m->inhibit, goc_add_sat(t1, off), GOC_RELAXED);
+    return true;
+}
+/* What a writer's unlock leaves in the state when nobody is queued: BIAS,
+ * unless biased reads are off for a while. Read before the release, which
+ * is the unlock's last touch. */
+static uint32_t goc__rw_bias_after_write(goc_rwmutex *m) {
+    return goc_atomic_i64_load_explicit(&m->inhibit, GOC_RELAXED) ? 0 : GOC__RW_BIAS;
+}
+#else
+static uint32_t goc__rw_bias_after_write(goc_rwmutex *m) { (void)m; return 0; }
+static bool goc__rw_try_biased(goc_rwmutex *m) { (void)m; return false; }
+static bool goc__rw_take_other_slot(goc_rwmutex *m) { (void)m; return false; }
+static void goc__rw_maybe_bias(goc_rwmutex *m, uint32_t s) { (void)m; (void)s; }
+static bool goc__rw_revoke(goc_rwmutex *m, int64_t deadline) { (void)m; (void)deadline; return true; }
+#endif
 
 /* Under qmu: give up the caller's own hold (`release`: GOC__RW_WRITER, 1
  * for a read lock, or 0), grant what can be granted (in queue order), fix
  * WWAIT and QUEUED - all in the first CAS - and take the grantees; returns
  * them, for goc__grant_list once qmu is dropped. */
-static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m, uint32_t release) {
+static struct goc__waiter *goc__rw_dispatch(goc_rwmutex *m, uint32_t release, bool *unreleased) {
     struct goc__waiter *granted = NULL, **tail = &granted;
     uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
     for (;;) {
+        /* A read hold given up on the count finds none there: another
+         * releaser took the last unit (read holds are interchangeable, see
+         * "Who may hold which"); the caller gives up a slot instead. */
+        if (release == 1 && !(s & GOC__RW_READERS)) { release = 0; *unreleased = true; }
         uint32_t base = s - release;     /* clears WRITER, or counts one reader out */
         struct goc__waiter *w = m->q.head;
         uint32_t n = base & ~(GOC__RW_WWAIT | GOC__RW_QUEUED);
@@ -774,6 +1039,9 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     /* Spin a little on the fast path first. */
     for (;;) {
         uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+        if (!writer && (s & (GOC__RW_BIAS | GOC__RW_WRITER | GOC__RW_WWAIT)) == GOC__RW_BIAS &&
+            goc__rw_try_biased(m))
+            return GOC_OK;
         if (!(s & block) && !(writer && (s & GOC__RW_QUEUED))) {
             uint32_t n = writer ? s | GOC__RW_WRITER : s + 1;
             if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, n, GOC_ACQUIRE, GOC_RELAXED))
@@ -818,7 +1086,7 @@ static int goc__rw_wait(goc_rwmutex *m, bool writer, int64_t deadline) {
     if (timed_out) {
         goc__q_unlink(&m->q, &w);
         if (writer) m->nwriters--;
-        granted = goc__rw_dispatch(m, 0);   /* a writer leaving may let readers in */
+        granted = goc__rw_dispatch(m, 0, NULL);   /* a writer leaving may let readers in */
     }
     goc_mutex_unlock(&m->qmu);
     if (!timed_out) {
@@ -838,7 +1106,8 @@ static bool goc__rw_must_dispatch(uint32_t s, uint32_t what) {
     return what == GOC__RW_WRITER || ((s & GOC__RW_READERS) == 1 && !(s & GOC__RW_WRITER));
 }
 
-/* A release that must hand the lock on. Last touch (see "Last touches"):
+/* A release that must hand the lock on; false: a read hold (what == 1)
+ * found the count empty and gave up nothing. Last touch (see "Last touches"):
  * the hold is given up inside the dispatch's CAS, under qmu, so nobody can
  * take the lock, drop it and free m between our release and our use of
  * qmu (an earlier version released first and then took qmu: a queued
@@ -849,22 +1118,24 @@ static bool goc__rw_must_dispatch(uint32_t s, uint32_t what) {
  * qmu's unlock is then the last touch. If the queue has emptied (its
  * waiters timed out), the release is a plain CAS, our last touch, unless
  * someone queued meanwhile, when we go round again. */
-static void goc__rw_release_queued(goc_rwmutex *m, uint32_t what) {
+static bool goc__rw_release_queued(goc_rwmutex *m, uint32_t what) {
     for (;;) {
         goc_mutex_lock(&m->qmu);
         if (m->q.head) {
-            struct goc__waiter *granted = goc__rw_dispatch(m, what);
+            bool unreleased = false;
+            struct goc__waiter *granted = goc__rw_dispatch(m, what, &unreleased);
             goc_mutex_unlock(&m->qmu);
             goc__grant_list(granted, GOC__W_GRANTED);
-            return;
+            return !unreleased;
         }
         goc_mutex_unlock(&m->qmu);
         uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
         while (!goc__rw_must_dispatch(s, what)) {
+            if (what == 1 && !(s & GOC__RW_READERS)) return false;   /* as in dispatch */
             /* Release: the critical section before the next acquirer. */
             if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s - what, GOC_RELEASE, GOC_RELAXED)) {
                 GOC__TEST_HOOK_RW_RELEASED();
-                return;
+                return true;
             }
         }
     }
@@ -883,11 +1154,24 @@ static void goc__rw_reader_leave(goc_rwmutex *m) {
         GOC__TEST_HOOK_RW_RELEASED();
         return;
     }
+    unsigned looked = 0;
     for (;;) {
-        if ((s & GOC__RW_READERS) == 0) GOC_PANIC("sync: RUnlock of unlocked RWMutex");
+        if ((s & GOC__RW_READERS) == 0) {
+            if (goc__rw_take_other_slot(m)) return;
+            /* The holds can move while we look (a runlock elsewhere clears
+             * its own slot while a count unit appears): look again, a few
+             * times, before calling it misuse. */
+            if (GOC_RW_SLOTS > 0 && ++looked < GOC__RW_LOOKS) {
+                goc_cpu_relax();
+                s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+                continue;
+            }
+            GOC_PANIC("sync: RUnlock of unlocked RWMutex");
+        }
         if (goc__rw_must_dispatch(s, 1)) {
-            goc__rw_release_queued(m, 1);
-            return;
+            if (goc__rw_release_queued(m, 1)) return;
+            s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
+            continue;
         }
         /* Release: the read section happens-before a later writer's lock. */
         if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s - 1, GOC_RELEASE, GOC_RELAXED)) {
@@ -910,12 +1194,16 @@ GOC_NOIPA GOC_DEF bool goc_rwmutex_tryrlock(goc_rwmutex *m) {
      * a reader backs out at once, and nobody trusts the count meanwhile:
      * a writer is granted only at zero readers, and the last one out,
      * including one backing out, lets the queue move. */
+    if ((goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED) & (GOC__RW_BIAS | GOC__RW_WRITER | GOC__RW_WWAIT)) ==
+            GOC__RW_BIAS && goc__rw_try_biased(m))
+        return true;
     uint32_t s = goc_atomic_u32_fetch_add_explicit(&m->state, 1, GOC_ACQUIRE);
     if (!(s & (GOC__RW_WRITER | GOC__RW_WWAIT))) {
         if ((s & GOC__RW_READERS) == GOC__RW_READERS - 1) {
             goc__rw_back_out(m);
             GOC_PANIC("sync: too many RWMutex readers");
         }
+        goc__rw_maybe_bias(m, s);
         return true;
     }
     goc__rw_back_out(m);
@@ -933,12 +1221,23 @@ GOC_NOIPA GOC_DEF int goc_rwmutex_rlock_timeout(goc_rwmutex *m, goc_duration d) 
 }
 
 GOC_NOIPA GOC_DEF void goc_rwmutex_runlock(goc_rwmutex *m) {
+#if GOC_RW_SLOTS > 0
+    /* A biased hold: clear the slot (release: the read section before the
+     * revoking writer's acquire). A CAS, not a store: another thread's
+     * runlock may take the slot meanwhile (see "Who may hold which"). */
+    goc__rw_slot *sl = goc__rw_mine;
+    uintptr_t me = (uintptr_t)(void *)m;
+    if (sl && goc_atomic_uptr_load_explicit(&sl->lock, GOC_ACQUIRE) == me &&
+        goc_atomic_uptr_cas_explicit(&sl->lock, &me, 0, GOC_RELEASE, GOC_ACQUIRE))   /* acquire: see try_biased */
+        return;
+#endif
     /* The last reader out lets the queue move, unless a writer holds the
      * lock (a reader that backed out): the writer's unlock will do it. */
     goc__rw_reader_leave(m);
 }
 
-GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
+/* The write lock on the count (biased readers aside). */
+static bool goc__rw_trylock_count(goc_rwmutex *m) {
     uint32_t s = goc_atomic_u32_load_explicit(&m->state, GOC_RELAXED);
     while (!(s & (GOC__RW_READERS | GOC__RW_WRITER | GOC__RW_QUEUED))) {
         if (goc_atomic_u32_cas_weak_explicit(&m->state, &s, s | GOC__RW_WRITER,
@@ -948,19 +1247,36 @@ GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
     return false;
 }
 
+GOC_NOIPA GOC_DEF bool goc_rwmutex_trylock(goc_rwmutex *m) {
+    if (!goc__rw_trylock_count(m)) return false;
+    if (goc__rw_revoke(m, INT64_MIN)) return true;
+    goc_rwmutex_unlock(m);   /* a biased reader is in */
+    return false;
+}
+
 GOC_NOIPA GOC_DEF void goc_rwmutex_lock(goc_rwmutex *m) {
-    if (!goc_rwmutex_trylock(m)) goc__rw_wait(m, true, GOC__NO_DEADLINE);
+    if (!goc__rw_trylock_count(m)) goc__rw_wait(m, true, GOC__NO_DEADLINE);
+    goc__rw_revoke(m, GOC__NO_DEADLINE);
 }
 
 GOC_NOIPA GOC_DEF int goc_rwmutex_lock_timeout(goc_rwmutex *m, goc_duration d) {
-    if (goc_rwmutex_trylock(m)) return GOC_OK;
-    if (d <= 0) return GOC_TIMEOUT;
-    return goc__rw_wait(m, true, goc__deadline(d));
+    int64_t deadline = d <= 0 ? INT64_MIN : goc__deadline(d);
+    if (!goc__rw_trylock_count(m)) {
+        if (d <= 0) return GOC_TIMEOUT;
+        if (goc__rw_wait(m, true, deadline) != GOC_OK) return GOC_TIMEOUT;
+    }
+    if (goc__rw_revoke(m, deadline)) return GOC_OK;
+    goc_rwmutex_unlock(m);   /* biased readers stayed in past the deadline */
+    return GOC_TIMEOUT;
 }
 
 GOC_NOIPA GOC_DEF void goc_rwmutex_unlock(goc_rwmutex *m) {
     uint32_t s = GOC__RW_WRITER;
-    if (goc_atomic_u32_cas_explicit(&m->state, &s, 0, GOC_RELEASE, GOC_RELAXED)) return;
+    /* Nobody queued: the readers that come next may read biased at once
+     * (unless biased reads are off for a while), not only after a reader
+     * on the count has turned them on. */
+    uint32_t to = goc__rw_bias_after_write(m);
+    if (goc_atomic_u32_cas_explicit(&m->state, &s, to, GOC_RELEASE, GOC_RELAXED)) return;
     for (;;) {
         /* Readers may be counted here for a moment (see tryrlock): only the
          * missing WRITER bit tells misuse. */

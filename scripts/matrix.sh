@@ -26,7 +26,7 @@ ln -sfn /usr/include/x86_64-linux-gnu/asm "$out/inc32/asm"
 
 FULL="test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap test_chan test_select
       test_chan_stress test_goports test_pool test_timer test_context test_extremes test_fork test_fd"
-SELF="test_hooks test_chan_alloc test_trap test_lasttouch test_pool_stack test_debug"
+SELF="test_hooks test_chan_alloc test_trap test_lasttouch test_pool_stack test_debug test_rwbias"
 FAST="test_atomic test_mutex test_rwmutex test_wg_once test_cond_sem test_smap test_chan test_select
       test_chan_stress test_pool test_context test_extremes"
 EXAMPLES="01_sort_done 04_chan_of_chans 08_graceful_close 10_pipeline_cancel 11_dispatcher 15_broadcast 17_sync_tools"
