@@ -1,7 +1,7 @@
 /* The GLib peer (Debian's libglib2.0): the workloads of BENCHMARKS.md for
  * which GLib has the primitive, same work, same checks, same output lines.
  *     GMutex                 mutex_contended
- *     GRWLock                rwmutex_read_mostly
+ *     GRWLock                rwmutex_read_mostly (and rwmutex_rm_t1/2/8)
  *     g_once_init_enter      once_done (GLib's "done" check, a macro)
  *     GAsyncQueue            chan_uncontended, chan_pingpong_unbuf,
  *                            chan_spsc_buf, chan_mpmc_buf
@@ -85,19 +85,19 @@ static void *rw_worker(void *arg) {
     a->sum = sum & 1;
     return NULL;
 }
-static void bench_rwmutex_read_mostly(void) {
+static void bench_rwmutex_read_mostly(const char *name, int nt) {
     const long total = 4000000 / g_scale;
     int64_t best = INT64_MAX;
     for (int r = 0; r < REPS; r++) {
         g_writes = 0;
-        targ a[4];
-        void *(*fns[4])(void *);
-        for (int i = 0; i < 4; i++) { a[i] = (targ){ .n = total / 4 }; fns[i] = rw_worker; }
-        int64_t ns = run_threads(4, fns, a);
-        if (g_writes != 4 * ((total / 4 + 99) / 100)) bench_fail("rwmutex_read_mostly", "write count");
+        targ a[8];
+        void *(*fns[8])(void *);
+        for (int i = 0; i < nt; i++) { a[i] = (targ){ .n = total / nt }; fns[i] = rw_worker; }
+        int64_t ns = run_threads(nt, fns, a);
+        if (g_writes != nt * ((total / nt + 99) / 100)) bench_fail(name, "write count");
         if (ns < best) best = ns;
     }
-    bench_report("rwmutex_read_mostly", best, total);
+    bench_report(name, best, total / nt * nt);
 }
 
 /* ---- once_done ---- */
@@ -223,7 +223,10 @@ int main(int argc, char **argv) {
     if (argc > 1) g_scale = atol(argv[1]) > 0 ? atol(argv[1]) : 1;
     const char *only = argc > 2 ? argv[2] : "";
     if (strstr("mutex_contended", only)) bench_mutex_contended();
-    if (strstr("rwmutex_read_mostly", only)) bench_rwmutex_read_mostly();
+    if (strstr("rwmutex_read_mostly", only)) bench_rwmutex_read_mostly("rwmutex_read_mostly", 4);
+    if (strstr("rwmutex_rm_t1", only)) bench_rwmutex_read_mostly("rwmutex_rm_t1", 1);
+    if (strstr("rwmutex_rm_t2", only)) bench_rwmutex_read_mostly("rwmutex_rm_t2", 2);
+    if (strstr("rwmutex_rm_t8", only)) bench_rwmutex_read_mostly("rwmutex_rm_t8", 8);
     if (strstr("once_done", only)) bench_once_done();
     if (strstr("chan_uncontended", only)) bench_chan_uncontended();
     if (strstr("chan_pingpong_unbuf", only)) bench_chan_pingpong_unbuf();

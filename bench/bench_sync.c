@@ -81,18 +81,21 @@ static void *rw_worker(void *arg) {
     return (void *)(intptr_t)(sum & 1);
 }
 
-static void bench_rwmutex_read_mostly(void) {
+/* nt threads (4: the workload of BENCHMARKS.md; 1, 2 and 8: how the cost
+ * per op grows with the number of threads, rwmutex_rm_t<n>) */
+static void bench_rwmutex_read_mostly_n(const char *name, int nt) {
     const long total = 4000000 / g_scale;
     int64_t best = INT64_MAX;
     for (int r = 0; r < REPS; r++) {
         g_writes = 0;
-        int64_t ns = run_threads(4, rw_worker, total / 4);
-        long want = 4 * ((total / 4 + 99) / 100);
-        if (g_writes != want) bench_fail("rwmutex_read_mostly", "write count");
+        int64_t ns = run_threads(nt, rw_worker, total / nt);
+        long want = nt * ((total / nt + 99) / 100);
+        if (g_writes != want) bench_fail(name, "write count");
         if (ns < best) best = ns;
     }
-    bench_report("rwmutex_read_mostly", best, total);
+    bench_report(name, best, total / nt * nt);
 }
+static void bench_rwmutex_read_mostly(void) { bench_rwmutex_read_mostly_n("rwmutex_read_mostly", 4); }
 
 /* ---- wg_uncontended: add(1), done(), wait() on one thread ---- */
 typedef struct { pthread_mutex_t mu; pthread_cond_t cv; long n; } pwg;
@@ -220,6 +223,9 @@ int main(int argc, char **argv) {
     if (!only) return 2;
     if (strstr("mutex_contended", only)) bench_mutex_contended();
     if (strstr("rwmutex_read_mostly", only)) bench_rwmutex_read_mostly();
+    if (strstr("rwmutex_rm_t1", only)) bench_rwmutex_read_mostly_n("rwmutex_rm_t1", 1);
+    if (strstr("rwmutex_rm_t2", only)) bench_rwmutex_read_mostly_n("rwmutex_rm_t2", 2);
+    if (strstr("rwmutex_rm_t8", only)) bench_rwmutex_read_mostly_n("rwmutex_rm_t8", 8);
     if (strstr("wg_uncontended", only)) bench_wg_uncontended();
     if (strstr("once_done", only)) bench_once_done();
     if (strstr("smap_mixed", only)) bench_smap_mixed();

@@ -33,7 +33,7 @@ for impl in goc $peers; do : > "$out/$impl.raw"; done
 
 load_dir=$out      # where the compiler loops put their objects
 
-sync_w="mutex_contended rwmutex_read_mostly wg_uncontended once_done smap_mixed"
+sync_w="mutex_contended rwmutex_read_mostly rwmutex_rm_t1 rwmutex_rm_t2 rwmutex_rm_t8 wg_uncontended once_done smap_mixed"
 pool_w="freelist_getput timer_churn timers_many_fire spawn_wait"
 chan_w="chan_uncontended chan_pingpong_unbuf chan_spsc_buf chan_mpmc_buf chan_mpmc_unbuf select_fanin select_timeout_idle"
 

@@ -80,16 +80,18 @@ func mutexContended() {
 	report("mutex_contended", ns, total)
 }
 
-func rwmutexReadMostly() {
+// nt goroutines (4: the workload of BENCHMARKS.md; 1, 2 and 8:
+// rwmutex_rm_t<n>, how the cost per op grows with their number)
+func rwmutexReadMostly(name string, nt int64) {
 	total := 4000000 / scale
 	var mu sync.RWMutex
 	var shared [8]int64
 	var writes int64
 	ns := best(func() time.Duration {
 		writes = 0
-		d := runThreads(4, func() {
+		d := runThreads(int(nt), func() {
 			bad := 0
-			for i := int64(0); i < total/4; i++ {
+			for i := int64(0); i < total/nt; i++ {
 				if i%100 == 0 {
 					mu.Lock()
 					writes++
@@ -107,15 +109,15 @@ func rwmutexReadMostly() {
 				}
 			}
 			if bad != 0 {
-				fail("rwmutex_read_mostly", "a reader saw a half-done write")
+				fail(name, "a reader saw a half-done write")
 			}
 		})
-		if writes != 4*((total/4+99)/100) {
-			fail("rwmutex_read_mostly", "write count")
+		if writes != nt*((total/nt+99)/100) {
+			fail(name, "write count")
 		}
 		return d
 	})
-	report("rwmutex_read_mostly", ns, total)
+	report(name, ns, total/nt*nt)
 }
 
 func wgUncontended() {
@@ -218,7 +220,10 @@ func main() {
 		run  func()
 	}{
 		{"mutex_contended", mutexContended},
-		{"rwmutex_read_mostly", rwmutexReadMostly},
+		{"rwmutex_read_mostly", func() { rwmutexReadMostly("rwmutex_read_mostly", 4) }},
+		{"rwmutex_rm_t1", func() { rwmutexReadMostly("rwmutex_rm_t1", 1) }},
+		{"rwmutex_rm_t2", func() { rwmutexReadMostly("rwmutex_rm_t2", 2) }},
+		{"rwmutex_rm_t8", func() { rwmutexReadMostly("rwmutex_rm_t8", 8) }},
 		{"wg_uncontended", wgUncontended},
 		{"once_done", onceDone},
 		{"smap_mixed", smapMixed},
