@@ -896,6 +896,17 @@ static bool goc__rw_take_other_slot(goc_rwmutex *m) {
     return false;
 }
 
+/* Whether a slot holds m (GOC_DEBUG's check of a free: a biased reader
+ * is inside a call on the object). Acquire: what the reader did before. */
+#ifdef GOC_DEBUG
+static bool goc__rw_in_a_slot(goc_rwmutex *m) {
+    uint32_t n = goc_atomic_u32_load(&goc__rw_high);
+    for (uint32_t i = 0; i < n; i++)
+        if (goc_atomic_uptr_load_explicit(&goc__rw_slots[i].s.lock, GOC_ACQUIRE) == (uintptr_t)(void *)m) return true;
+    return false;
+}
+#endif
+
 /* A count-path reader, seen as s before its count: turn biased reads on,
  * unless writers are about or a writer turned them off a while ago (then
  * look at the clock one time in 16). Holds are interchangeable, so a
@@ -976,6 +987,9 @@ static uint32_t goc__rw_bias_after_write(goc_rwmutex *m) {
 }
 #else
 static uint32_t goc__rw_bias_after_write(goc_rwmutex *m) { (void)m; return 0; }
+#ifdef GOC_DEBUG
+static bool goc__rw_in_a_slot(goc_rwmutex *m) { (void)m; return false; }
+#endif
 static bool goc__rw_try_biased(goc_rwmutex *m) { (void)m; return false; }
 static bool goc__rw_take_other_slot(goc_rwmutex *m) { (void)m; return false; }
 static void goc__rw_maybe_bias(goc_rwmutex *m, uint32_t s) { (void)m; (void)s; }
@@ -1714,7 +1728,12 @@ GOC_DEF void goc_smap_free(goc_smap *m) {
     if (!m) return;
     for (size_t i = 0; i <= m->mask; i++) {
         goc__smap_stripe *st = (goc__smap_stripe *)(m->stripes + i * GOC__SMAP_STRIPE_BYTES);
-        GOC__DBG_HELD(&st->mu.state, ~0u, "sync: goc_smap_free of a map whose stripe lock another thread holds (it is still inside a call on the map)");
+#ifdef GOC_DEBUG
+        /* Held: any bit but BIAS (which an unlocked lock keeps), or a
+         * biased reader's slot. */
+        if ((goc_atomic_u32_load_explicit(&st->mu.state, GOC_ACQUIRE) & ~GOC__RW_BIAS) || goc__rw_in_a_slot(&st->mu))
+            GOC_PANIC("sync: goc_smap_free of a map whose stripe lock another thread holds (it is still inside a call on the map)");
+#endif
         stbds_hmfree(st->hm);
         stbds_shfree(st->sh);
     }
