@@ -76,9 +76,10 @@
  *       that does not pay (writes about as frequent as reads), the lock
  *       reads on its shared count for a while. A thread's slot is its own
  *       until it exits; threads beyond GOC_RW_SLOTS at once, and a
- *       thread's second lock read at the same time, use the count. A fork
- *       child keeps the slots of the parent's other threads (and their
- *       read locks, like every lock they held: API.md's fork rules).
+ *       thread's read locks while it holds another in its slot, use the
+ *       count. A fork child keeps the slots of the parent's other threads
+ *       (and their read locks, like every lock they held: API.md's fork
+ *       rules).
  *
  *   goc_waitgroup
  *     void goc_wg_add(goc_waitgroup *wg, int64_t delta);   counter < 0: GOC_PANIC
