@@ -4,6 +4,10 @@
  * the queue. */
 #include "verify.h"
 
+#ifndef V_RW_START
+#  define V_RW_START 0u   /* the state the lock starts in (rwmutex_bias: BIAS) */
+#endif
+
 static goc_rwmutex m;
 static int x;
 
@@ -27,6 +31,7 @@ static void *reader(void *arg) {
 }
 
 int main(void) {
+    goc_atomic_u32_store(&m.state, V_RW_START);
     pthread_t w = v_spawn(writer, NULL), r = v_spawn(reader, NULL);
     VERIFY_NOT_STUCK(2);
     v_join(w);
